@@ -97,11 +97,24 @@ def blas_threads(maps="/proc/self/maps"):
 
 
 def thread_variable(environ=os.environ):
-    """The variable a command sets to give NumPy's BLAS its number of threads as this process's was given: the
-    first of OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set here (each outranks OMP_NUM_THREADS in its BLAS), else
-    OMP_NUM_THREADS (set or not: the one the README advises)."""
-    return next((name for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if environ.get(name)),
-                "OMP_NUM_THREADS")
+    """The variable that gave NumPy's OpenBLAS its number of threads in this process: the first of
+    :data:`OPENBLAS_PRECEDENCE` set here to a positive count (OpenBLAS reads them in that order, MKL_NUM_THREADS
+    not at all), else OMP_NUM_THREADS (set or not: the one the README advises)."""
+    return next((name for name in OPENBLAS_PRECEDENCE if _count(environ.get(name)) is not None), "OMP_NUM_THREADS")
+
+
+# The variables a (pthreads) OpenBLAS reads for its number of threads, the first set to a positive count winning:
+# OMP_NUM_THREADS=1 before a command was overridden by an OPENBLAS_NUM_THREADS=3 exported in the shell.
+OPENBLAS_PRECEDENCE = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _count(value):
+    """``value`` (an environment variable's text) as OpenBLAS reads a count: a positive number, else None."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        return None
+    return count if count > 0 else None
 
 
 def _openblas_function(names, maps):
