@@ -110,9 +110,13 @@ class _Arrivals:
 
     def __init__(self, read, write):
         self._read, self._write, self._unanswered = read, write, []  # numbers read whose handler has not run yet
+        self._users = 1  # the StopRequests listening with it: one inside another's block shares it
 
     @classmethod
     def taken(cls):
+        if cls.held:  # a StopRequests inside another's block (stops_held inside a training): the same descriptor
+            cls.held[0]._users += 1
+            return cls.held[0]
         read, write = os.pipe()
         for end in (read, write):
             os.set_blocking(end, False)
@@ -147,9 +151,11 @@ class _Arrivals:
         self._unanswered = [number for number in dict.fromkeys(arrived) if number != signum]
         return list(dict.fromkeys(arrived))
 
-    def given_back(self):
-        """The descriptor given back (none set); nothing where it was already, as in a forked child."""
-        if self._read is None:
+    def given_back(self, users=1):
+        """The descriptor given back (none set) by ``users`` of it, once none is left; nothing where it was already,
+        as in a forked child."""
+        self._users -= users
+        if self._read is None or self._users > 0:
             return
         with contextlib.suppress(ValueError):  # not the main thread: a child forked from another thread
             signal.set_wakeup_fd(-1)
@@ -163,7 +169,7 @@ class _Arrivals:
         """In a child forked while one is held: its signals must not write into the parent's pipe (they would be
         named there as the parent's)."""
         for held in cls.held[:]:
-            held.given_back()
+            held.given_back(users=held._users)
 
 
 os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
