@@ -67,6 +67,8 @@ _CORENAME_FUNCTIONS = ("scipy_openblas_get_corename64_", "scipy_openblas_get_cor
                        "openblas_get_corename")
 _THREADS_FUNCTIONS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
                       "openblas_get_num_threads64_", "openblas_get_num_threads")
+_SET_THREADS_FUNCTIONS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                          "openblas_set_num_threads64_", "openblas_set_num_threads")
 
 
 def blas_kernels(maps="/proc/self/maps"):
@@ -94,6 +96,18 @@ def blas_threads(maps="/proc/self/maps"):
         return None
     function.restype = ctypes.c_int
     return function()
+
+
+def set_blas_threads(count, maps="/proc/self/maps"):
+    """Make NumPy's OpenBLAS run its products on ``count`` threads from now on, as it would have had it loaded
+    with OPENBLAS_NUM_THREADS=count (the same split of the work, the same bits); False where no OpenBLAS is
+    loaded (nothing set)."""
+    function = _openblas_function(_SET_THREADS_FUNCTIONS, maps)
+    if function is None:
+        return False
+    function.argtypes = [ctypes.c_int]
+    function(count)
+    return True
 
 
 def thread_variable(environ=os.environ):
