@@ -12,7 +12,6 @@ import pathlib
 from minitransfer import models, rundir
 from minitransfer.checkpoint_identity import network_sha256
 from minitransfer.config_wording import command_line, option_name
-from minitransfer.cpus import THREAD_VARIABLES
 from minitransfer.left_out import UnreadableRun
 from minitransfer.recorded_config import INVOCATION_FIELDS
 from minitransfer.rundir import recorded_file
@@ -70,14 +69,17 @@ def train_command(config):
 def command_variables(environment):
     """The environment variables the train command (:func:`train_command`) needs to make the bits of a CPU run
     whose result.json's ``environment`` (None: none read) records its BLAS threads
-    (:func:`minitransfer.run_outcome.environment`): {"OMP_NUM_THREADS": "1"}, or the variable that gave them; its
-    kernels sum a product's terms in another order on another number of threads. {} for a GPU's run and one of an
-    earlier version (no record)."""
+    (:func:`minitransfer.run_outcome.environment`): {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}; its
+    kernels sum a product's terms in another order on another number of threads. Both, whatever variable gave the
+    run its count (``blas_threads_variable``): OpenBLAS takes OPENBLAS_NUM_THREADS (or GOTO_NUM_THREADS) before
+    OMP_NUM_THREADS, so that one exported in the user's shell overrode the OMP_NUM_THREADS=1 the command began with,
+    and an OpenBLAS built with OpenMP reads OMP_NUM_THREADS alone. {} for a GPU's run and one of an earlier version
+    (no record)."""
     environment = environment or {}
-    threads, variable = environment.get("blas_threads"), environment.get("blas_threads_variable")
+    threads = environment.get("blas_threads")
     if environment.get("device") != "cpu" or type(threads) is not int or threads < 1:  # JSON's true is no count
         return {}
-    return {variable if variable in THREAD_VARIABLES else "OMP_NUM_THREADS": str(threads)}
+    return dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"), str(threads))
 
 
 def other_kernels(environment, here):

@@ -67,6 +67,8 @@ _CORENAME_FUNCTIONS = ("scipy_openblas_get_corename64_", "scipy_openblas_get_cor
                        "openblas_get_corename")
 _THREADS_FUNCTIONS = ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads",
                       "openblas_get_num_threads64_", "openblas_get_num_threads")
+_SET_THREADS_FUNCTIONS = ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
+                          "openblas_set_num_threads64_", "openblas_set_num_threads")
 
 
 def blas_kernels(maps="/proc/self/maps"):
@@ -96,12 +98,37 @@ def blas_threads(maps="/proc/self/maps"):
     return function()
 
 
+def set_blas_threads(count, maps="/proc/self/maps"):
+    """Make NumPy's OpenBLAS run its products on ``count`` threads from now on, as it would have had it loaded
+    with OPENBLAS_NUM_THREADS=count (the same split of the work, the same bits); False where no OpenBLAS is
+    loaded (nothing set)."""
+    function = _openblas_function(_SET_THREADS_FUNCTIONS, maps)
+    if function is None:
+        return False
+    function.argtypes = [ctypes.c_int]
+    function(count)
+    return True
+
+
 def thread_variable(environ=os.environ):
-    """The variable a command sets to give NumPy's BLAS its number of threads as this process's was given: the
-    first of OPENBLAS_NUM_THREADS and MKL_NUM_THREADS set here (each outranks OMP_NUM_THREADS in its BLAS), else
-    OMP_NUM_THREADS (set or not: the one the README advises)."""
-    return next((name for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS") if environ.get(name)),
-                "OMP_NUM_THREADS")
+    """The variable that gave NumPy's OpenBLAS its number of threads in this process: the first of
+    :data:`OPENBLAS_PRECEDENCE` set here to a positive count (OpenBLAS reads them in that order, MKL_NUM_THREADS
+    not at all), else OMP_NUM_THREADS (set or not: the one the README advises)."""
+    return next((name for name in OPENBLAS_PRECEDENCE if _count(environ.get(name)) is not None), "OMP_NUM_THREADS")
+
+
+# The variables a (pthreads) OpenBLAS reads for its number of threads, the first set to a positive count winning:
+# OMP_NUM_THREADS=1 before a command was overridden by an OPENBLAS_NUM_THREADS=3 exported in the shell.
+OPENBLAS_PRECEDENCE = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+def _count(value):
+    """``value`` (an environment variable's text) as OpenBLAS reads a count: a positive number, else None."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        return None
+    return count if count > 0 else None
 
 
 def _openblas_function(names, maps):

@@ -5,6 +5,7 @@ reader has gone: :mod:`minitransfer.stopping`.
 """
 
 import contextlib
+import os
 import signal
 import threading
 
@@ -34,12 +35,19 @@ class StopRequests(list):
     swallows that KeyboardInterrupt and the work would go on as though none had come: the stop is owed
     until it is caught: delivered again within moments in a command
     (:func:`minitransfer.stopping.swallowed_stops_owed`), raised again by :meth:`raise_owed` where the work checks
-    (a grid's wait), whichever comes first."""
+    (a grid's wait), whichever comes first.
+
+    The list names the stops in the order they came, the first that stopped the work first. Python runs the
+    handlers of signals that came together (while the main thread was inside a BLAS product or an HDF5 write) in
+    the order of their numbers, not of their coming: a SIGTERM then a SIGINT was named SIGINT, a SIGINT then a
+    SIGHUP, SIGHUP. The order they came in is read from the signal module's wakeup descriptor (:class:`_Arrivals`),
+    where no one else (an event loop) holds it; else the handlers' order stands."""
 
     def __init__(self, listening=True, keep_ignored=False, interrupt=False):
         super().__init__()
         self._listening, self._keep_ignored, self.interrupt, self._previous = listening, keep_ignored, interrupt, {}
         self._owed = False  # a stop raised KeyboardInterrupt that the work has not caught (yet, or ever: swallowed)
+        self._arrivals = None  # the signals' order of coming, read while listening (_Arrivals)
 
     def __enter__(self):
         if self._listening:
@@ -56,12 +64,14 @@ class StopRequests(list):
             # program embedding Python set it): given back as None, a TypeError at the end of the block.
             self._previous = {stop: signal.signal(stop, self._heard) for stop in stopping.stop_signals_heard()
                               if not (self._keep_ignored and signal.getsignal(stop) is signal.SIG_IGN)}
+            self._arrivals = _Arrivals.taken()
 
     def _heard(self, signum, frame):
+        came = self._arrivals.came(signum, set(self._previous)) if self._arrivals is not None else None
         if stopping.delivered_again() and self._owed:  # the stop it raised, swallowed, delivered again: raised again
             stopping.interrupt(signum, frame)
             return
-        self.append(signal.Signals(signum).name)
+        self.extend(signal.Signals(stop).name for stop in (came if came is not None else [signum]))
         if self.interrupt:
             self.interrupt, self._owed = False, True
             stopping.interrupt(signum, frame)  # swallowed, owed to the command too: no "Exception ignored" told
@@ -86,6 +96,83 @@ class StopRequests(list):
         for stop, previous in self._previous.items():
             signal.signal(stop, previous)
         self._previous = {}
+        if self._arrivals is not None:
+            self._arrivals.given_back()
+            self._arrivals = None
+
+
+class _Arrivals:
+    """The order in which signals came, from the signal module's wakeup descriptor (``signal.set_wakeup_fd``: its
+    C handler writes each signal's number there as the signal comes, before Python runs any handler), taken
+    for :class:`StopRequests` (main thread) where no one holds it: :meth:`taken` is None where someone does."""
+
+    held = []  # [the one taken] while one is: a child forked meanwhile (a launcher's run) lets it go
+
+    def __init__(self, read, write):
+        self._read, self._write, self._unanswered = read, write, []  # numbers read whose handler has not run yet
+        self._users = 1  # the StopRequests listening with it: one inside another's block shares it
+
+    @classmethod
+    def taken(cls):
+        if cls.held:  # a StopRequests inside another's block (stops_held inside a training): the same descriptor
+            cls.held[0]._users += 1
+            return cls.held[0]
+        read, write = os.pipe()
+        for end in (read, write):
+            os.set_blocking(end, False)
+        try:
+            before = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
+        except (ValueError, OSError):
+            before = None
+        if before == -1:
+            cls.held[:] = [cls(read, write)]
+            return cls.held[0]
+        if before is not None:  # someone's (an event loop's): theirs, as it was
+            signal.set_wakeup_fd(before)
+        os.close(read)
+        os.close(write)
+        return None
+
+    def came(self, signum, heard):
+        """The signals of ``heard`` that came since the handlers last ran, in the order they came, for the handler
+        of ``signum`` now running: [] where its coming was told by an earlier handler (they came together: that
+        one named both), None where the descriptor did not record it (the pipe full, or signum was not sent but
+        made due, as :func:`minitransfer.stopping.swallowed_stops_owed` delivers a stop again: its own number)."""
+        try:
+            numbers = os.read(self._read, 4096) if self._read is not None else b""
+        except (BlockingIOError, InterruptedError):
+            numbers = b""
+        arrived = [number for number in numbers if number in heard]
+        if signum in self._unanswered:  # told already, by the handler that ran first
+            self._unanswered = [number for number in self._unanswered + arrived if number != signum]
+            return [number for number in dict.fromkeys(arrived) if number != signum]
+        if signum not in arrived:
+            return None
+        self._unanswered = [number for number in dict.fromkeys(arrived) if number != signum]
+        return list(dict.fromkeys(arrived))
+
+    def given_back(self, users=1):
+        """The descriptor given back (none set) by ``users`` of it, once none is left; nothing where it was already,
+        as in a forked child."""
+        self._users -= users
+        if self._read is None or self._users > 0:
+            return
+        with contextlib.suppress(ValueError):  # not the main thread: a child forked from another thread
+            signal.set_wakeup_fd(-1)
+        for end in (self._read, self._write):
+            os.close(end)
+        self._read = self._write = None
+        _Arrivals.held.clear()
+
+    @classmethod
+    def _let_go_in_child(cls):
+        """In a child forked while one is held: its signals must not write into the parent's pipe (they would be
+        named there as the parent's)."""
+        for held in cls.held[:]:
+            held.given_back(users=held._users)
+
+
+os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
 
 
 def held_until_done(work, done=None):

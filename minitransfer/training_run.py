@@ -33,6 +33,7 @@ from minitransfer.rundir import weights_record
 from minitransfer.run_failures import RunFailures
 from minitransfer.run_lines import describe_plan, result_line
 from minitransfer.run_outcome import Diverged, TrainResult, blown_up_parameters, dataset_record, diagnostic, environment
+from minitransfer.run_threads import resumed_on, started_on
 from minitransfer.step import OutOfDeviceMemory, TrainingStep
 from minitransfer.training_batches import TrainingBatches, training_batches
 from minitransfer.transfer import build_net, snapshot
@@ -97,6 +98,12 @@ class Run(RunFailures):
             for done in self.files.evaluations_to_redo:
                 self._log_evaluation(done)
             self._log_precision_change()
+            same_threads = resumed_on(self.files.at(self.files.metrics), self.start, plan.device)
+            if same_threads is not None:  # those its iterations so far trained on: the bits of the run uninterrupted
+                self.progress.line(same_threads)
+        threads = started_on(self.start, plan.device, self.files.at(self.files.metrics))
+        if threads is not None:
+            self.files.log(threads)
         self._write_config(resumed.meta["config"] if resumed is not None else self.record)
         if self.start in self.files.evaluations_to_redo or self._row_unrecorded(resumed):
             self._record_redone_row()  # its checkpoint, written before that row, records it now

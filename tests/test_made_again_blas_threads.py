@@ -54,7 +54,7 @@ def test_the_made_again_command_of_a_one_thread_run_makes_its_bits_in_a_shell_wi
     command = made.removeprefix("made again by: ")
     if blas_kernels():  # an OpenBLAS, whose threads can be read: the command sets them
         assert f" on cpu ({platform.platform()}), NumPy's BLAS {blas_kernels()} on 1 thread\n" in shown, shown
-        assert command.startswith("OMP_NUM_THREADS=1 minitransfer train "), made
+        assert command.startswith("OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 minitransfer train "), made
         assert "NumPy's BLAS" not in made  # the same kernels here: no caveat
     for name in THREAD_VARIABLES:  # a new shell's: the variable unset
         monkeypatch.delenv(name, raising=False)
