@@ -4,10 +4,11 @@ the README's own measurement of this version, two minutes, lies below."""
 
 import pathlib
 import re
+from types import SimpleNamespace
 
 from click.testing import CliRunner
 
-from minitransfer import demo
+from minitransfer import demo, run_lines
 from minitransfer.cli import main
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
@@ -33,3 +34,17 @@ def test_trains_help_says_copy_from_and_n_go_together(tmp_path):
     helps = {parameter.opts[0]: parameter.help for parameter in main.commands["train"].params}
     copy_from, n = helps["--copy-from"], helps["--n"]
     assert "--n N required with it" in copy_from and "required with --copy-from" in n, (copy_from, n)
+
+
+def test_trains_help_quotes_its_done_line_as_train_words_it():
+    """train's help quoted its result line as "done: final top-1 ..., weights in OUT, ...", where train prints
+    "...; weights in OUT" after its best and mean of 10 best (run_lines.result_line): its "..." stands for any
+    words, OUT and RUN for the paths."""
+    shown = " ".join(CliRunner().invoke(main, ["train", "--help"], terminal_width=200).output.split())
+    quoted = re.search(r'the line "(done: [^"]+)"', shown)
+    assert quoted, "train's help no longer quotes its done: line"
+    pattern = re.escape(quoted[1]).replace(re.escape("..."), ".+").replace("OUT", "(?P<out>.+)").replace("RUN", ".+")
+    result = SimpleNamespace(final={"top1": 0.5}, best_top1=0.625, evaluations=12, mean10_top1=0.6,
+                             out="baseA.h5", run_dir="baseA.run")
+    said = run_lines.result_line(result)
+    assert re.fullmatch(pattern, said) and re.fullmatch(pattern, said)["out"] == "baseA.h5", (quoted[1], said)
