@@ -8,6 +8,8 @@ import pathlib
 import re
 import shlex
 
+import click
+
 from help_examples import command_of
 from minitransfer.cli import main
 from minitransfer.data import skip_reasons
@@ -63,3 +65,31 @@ def test_the_readmes_remedy_for_a_png_whose_metadata_is_too_large_is_the_one_ski
                      prose)
     assert said, "the README no longer says a PNG whose metadata is too large is skipped"
     assert said[1] in skip_reasons.METADATA_TOO_LARGE
+
+
+# Options the pages name of other tools: pytest's (-n's --dist, the suite's --emulate-gpu, --help), sbatch's and
+# srun's (the SLURM section), docker's --cpus, scancel's --full: none of minitransfer's
+OTHER_TOOLS = {"--dist", "--emulate-gpu", "--help", "--clusters", "--cpus", "--error", "--export", "--full", "--mem",
+               "--no-requeue", "--open-mode", "--output", "--signal", "--test-only", "--wait"}
+
+
+def _options_of(command):
+    """Every option of ``command`` and of the commands below it."""
+    below = command.commands.values() if isinstance(command, click.Group) else ()
+    return {option for parameter in command.params for option in parameter.opts + parameter.secondary_opts} | \
+        {option for sub in below for option in _options_of(sub)}
+
+
+def _unknown_options(text, known):
+    return sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", text)) - known - OTHER_TOOLS)
+
+
+def test_every_option_the_readme_and_the_docs_pages_name_is_one_of_a_command():
+    """A bare option in prose (`--val-fraction`, `--family-a`) is checked by neither test above: one renamed in the
+    code would be left named on the page."""
+    pages = [README] + [page for page in sorted(README.parent.glob("docs/*.md")) if page.name != "changes.md"]
+    known = _options_of(main)
+    assert {page.name: _unknown_options(page.read_text(), known) for page in pages} == \
+        {page.name: [] for page in pages}
+    assert _unknown_options("hold out `--val-fraction` or `--val-fractoin`; --eval-every", known) == \
+        ["--val-fractoin"]
