@@ -49,7 +49,7 @@ def demo(out, seed, device, precision):
     named as in `minitransfer experiment --help`). On the CPU, 88 micro networks, two at a time: three
     random A/B splits (bases, BnB, AnB, AnB+ at n = 1, 4 and 7; BnA at n = 1), two more with only
     what the claims about n = 1 and n = 7 compare, the natural / man-made split both ways and the
-    random-weights control on all classes, three networks per point. On a GPU (where CuPy sees one,
+    random-weights control on all classes, three to five networks per point. On a GPU (where CuPy sees one,
     or --device cuda) a larger plan: 275 networks, five per point, every n, several processes per GPU
     (not yet run on a GPU). Writes the runs into OUT and the report (results, Table 1, findings, Figures 2-3, learning
     curves) into OUT/report, and prints the findings with their uncertainty. To continue after an

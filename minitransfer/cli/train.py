@@ -161,7 +161,7 @@ def train(as_json, **options):
     directory (config.json, metrics.jsonl, eval.csv, checkpoint.h5, result.json) beside it.
 
     Output: progress, notes and warnings on stderr; the result, the line "done: final top-1 ...,
-    weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
+    best ...; weights in OUT, run files in RUN" (or, with --json, the result as JSON), on stdout, so that
     `train ... > result.txt` keeps it, also for a run found already finished (--quiet: nothing).
 
     Exit codes: 0 done (a warning names a --copy-from base's run file that report cannot read), 1 error
