@@ -29,6 +29,7 @@ kernel with ``fused=True`` on CUDA (UNVERIFIED ON A GPU), else after it. The ker
 stay below 2^31 (:func:`check_cuda_sizes`, forward and backward: a cache may come from elsewhere).
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -191,8 +192,7 @@ def _forward_reference(x, size, stride, pad, P, Q):
     # to it is the one scanned before it: count the offsets at which no equal pixel has been seen yet.
     # Only where every real pixel is −inf does a padding pixel before the first real one equal it:
     # the maximum with `first` gives that real pixel then, and changes nothing elsewhere.
-    first = (np.maximum(pad - np.arange(P) * stride, 0)[:, None] * size
-             + np.maximum(pad - np.arange(Q) * stride, 0)).astype(np.intp)[:, :, None, None]  # P,Q,1,1
+    first, corner, taps = _indices(P, Q, W, size, stride, pad)
     best = np.fmax.reduce(candidates, axis=0)
     equal = candidates == best
     # Counted in the smallest unsigned type that holds size² − 1 (uint8 for any window up to 16×16): fewer bytes
@@ -216,10 +216,24 @@ def _forward_reference(x, size, stride, pad, P, Q):
     differ = np.flatnonzero((best == 0) | first_is_nan)
     y.flat[differ] = candidates.reshape(size * size, -1)[offset.flat[differ], differ]
     # Flat index h·W + w in the plane: the window's corner plus the offset's (i, j).
+    argmax = corner[:, :, None, None] + np.take(taps, offset)
+    return np.ascontiguousarray(y.transpose(2, 3, 0, 1)), np.ascontiguousarray(argmax.transpose(2, 3, 0, 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _indices(P, Q, W, size, stride, pad):
+    """The forward's index arrays of a pooling's shape, made once per shape (read-only; eleven small NumPy
+    calls, a few percent of a micro pool's forward): ``first`` (P,Q,1,1 intp), the offset i·size + j of each
+    window's first real pixel; ``corner`` (P,Q int32), the flat index h·W + w of each window's corner (padding
+    included); ``taps`` (size² int32), the flat offset i·W + j of each window offset."""
+    first = (np.maximum(pad - np.arange(P) * stride, 0)[:, None] * size
+             + np.maximum(pad - np.arange(Q) * stride, 0)).astype(np.intp)[:, :, None, None]
     corner = (np.arange(P, dtype=np.int32)[:, None] * stride - pad) * W + np.arange(Q, dtype=np.int32) * stride - pad
     step = np.arange(size, dtype=np.int32)
-    argmax = corner[:, :, None, None] + np.take((step[:, None] * W + step).ravel(), offset)
-    return np.ascontiguousarray(y.transpose(2, 3, 0, 1)), np.ascontiguousarray(argmax.transpose(2, 3, 0, 1))
+    taps = (step[:, None] * W + step).ravel()
+    for array in (first, corner, taps):
+        array.flags.writeable = False
+    return first, corner, taps
 
 
 def _backward_reference(dy, cache):
