@@ -100,6 +100,7 @@ class GridOutcome:
     gpus: list = dataclasses.field(default_factory=list)  # the GPUs it could retire, in order (two or more, else none)
     lost: list = dataclasses.field(default_factory=list)  # finished, their result.json lost: not trained
     written_again: list = dataclasses.field(default_factory=list)  # of finished: result.json written, none trained
+    damaged: dict = dataclasses.field(default_factory=dict)  # a base whose weights cannot be read -> the fault
 
     @property
     def blocked(self):
@@ -114,16 +115,20 @@ class GridOutcome:
     def not_run(self):
         """The runs not run and the runs they waited for, one line ("random0/A1B, random0/A1B+: not run, as
         random0/baseA, which they copy from, did not finish ..."); None where every run was run. The grid's
-        end said "2 not run" alone, its failed base named above it, but not which runs it had cost."""
+        end said "2 not run" alone, its failed base named above it, but not which runs it had cost. A base
+        whose weights cannot be read (:attr:`damaged`) is said apart: a rerun alone does not train its runs."""
         if not self.blocked:
             return None
-        names = sorted(self.blocked, key=name_order)
-        waiting = [name for name in names if self.waited_for[name]]
-        parents = sorted({self.waited_for[name] for name in waiting}, key=name_order)
-        several, many = len(waiting) > 1, len(parents) > 1
-        lines = [f"{some_names(waiting)}: not run, as {some_names(parents)}, which "
-                 f"{'they copy' if several else 'it copies'} from, did not finish (a rerun trains "
-                 f"{'them' if several else 'it'} after {'those' if many else 'it'})"] if waiting else []
+        names, lines = sorted(self.blocked, key=name_order), []
+        for unread in (False, True):  # the bases that did not finish; those whose weights cannot be read
+            waiting = [name for name in names if self.waited_for[name] and (self.waited_for[name] in self.damaged)
+                       == unread]
+            parents = sorted({self.waited_for[name] for name in waiting}, key=name_order)
+            them, those = ("them" if len(waiting) > 1 else "it"), ("them" if len(parents) > 1 else "it")
+            why = f"cannot be read (see the bad data above): replace {those}, then a rerun trains {them}" if unread \
+                else f"did not finish (a rerun trains {them} after {'those' if len(parents) > 1 else 'it'})"
+            lines += [f"{some_names(waiting)}: not run, as {'the weights of ' if unread else ''}{some_names(parents)}, "
+                      f"which {'they copy' if len(waiting) > 1 else 'it copies'} from, {why}"] if waiting else []
         unplaced = [name for name in names if not self.waited_for[name]]  # every GPU retired before they started
         trains = f"a rerun trains {'them' if len(unplaced) > 1 else 'it'}"
         return "; ".join(lines + ([f"{some_names(unplaced)}: not run: every GPU was retired ({trains})"]
@@ -159,9 +164,11 @@ class GridOutcome:
     def _why_not_run(self):
         """Why the runs not run were not: their base did not finish, or every GPU was retired (:meth:`block`)."""
         parents = [parent for parent in self.waited_for.values() if parent is not None]
-        base = f"{'their' if len(parents) > 1 else 'its'} base did not finish" if parents else None
+        unfinished, its = [each for each in parents if each not in self.damaged], "their" if parents[1:] else "its"
+        base = f"{its} base did not finish" if unfinished else None
+        unread = f"{its} base's weights cannot be read" if len(unfinished) < len(parents) else None
         retired = "every GPU was retired" if len(parents) < len(self.waited_for) else None
-        return " or ".join(reason for reason in (base, retired) if reason)
+        return " or ".join(reason for reason in (base, unread, retired) if reason)
 
     def retirements(self):
         """A line per GPU the grid retired ("GPU 1 retired: its runs failed one after the other (see
@@ -275,21 +282,24 @@ def failure_cause(key, names, failures, rerun=SAME_CALL):
 
 
 def quoted_errors(names, failures, most=QUOTED_ERRORS):
-    """' (random0/A1B: "error: ..."; random0/A2B: "error: ..."; 2 more)': the error line each of the failed runs
-    ``names`` (their :class:`Failure` in ``failures``) ended on, trimmed, for the first ``most`` of them and a count
-    of the others; "" where none ended on one (killed, no log). The grid's end pointed at a train.log alone, which a
-    person then had to open to learn that the dataset was missing. A diverged run's is in its cause already."""
-    quotes = []
+    """' (random0/A1B: "error: ..."; random0/A2B, random0/A3B: "error: ..."; 2 more)': the error line each of the
+    failed runs ``names`` (their :class:`Failure` in ``failures``) ended on, trimmed, each text once after the runs
+    that ended on it, for the first ``most`` texts, the runs of the others counted; "" where none ended on one
+    (killed, no log). The grid's end pointed at a train.log alone, which a person then had to open to learn that the
+    dataset was missing. A diverged run's is in its cause already. Before, a text was quoted once per run: the same
+    300 characters three times where every run failed alike (a base's weights cut short)."""
+    quoted = {}  # a text -> the runs that ended on it
     for name, failure in zip(names, failures):
         line = f"error: {failure.unwritable}" if failure.unwritable else None if failure.log is None or \
             diverged(failure) else error_line(pathlib.Path(failure.log).parent)
         if line:
             line = " ".join(line.split())
-            quotes.append(f'{name}: "{line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 3] + "..."}"')
-    if not quotes:
+            quoted.setdefault(line if len(line) <= QUOTE_CHARS else line[:QUOTE_CHARS - 3] + "...", []).append(name)
+    if not quoted:
         return ""
-    more = f"; {len(quotes) - most} more" if len(quotes) > most else ""
-    return f" ({'; '.join(quotes[:most])}{more})"
+    quotes = [f'{some_names(runs)}: "{line}"' for line, runs in quoted.items()]
+    left = sum(len(runs) for runs in list(quoted.values())[most:])
+    return f" ({'; '.join(quotes[:most])}{f'; {left} more' if left else ''})"
 
 
 def _ends(failures):

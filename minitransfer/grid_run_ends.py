@@ -9,13 +9,14 @@ stopping them, stays in :mod:`minitransfer.grid_runner`; the runs another proces
 
 import time
 
+from minitransfer import checkpoint as checkpoints
 from minitransfer import stopping
-from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, run_dir, some_names
+from minitransfer.experiment import EXIT_INTERRUPTED, LOG_FILE, run_dir, some_names, weights_path
 from minitransfer.grid_counts import runs_left
 from minitransfer.grid_folder import GridFolderGone, others_at_work_besides
 from minitransfer.grid_launch import said_start_line, written_again_line
-from minitransfer.grid_outcome import (EXIT_BUSY, Failure, found_finished, how_it_ended, stopped_unsaved,
-                                       stopped_unstarted, where_its_output_is)
+from minitransfer.grid_outcome import (EXIT_BAD_DATA, EXIT_BUSY, Failure, found_finished, how_it_ended,
+                                       stopped_unsaved, stopped_unstarted, where_its_output_is)
 from minitransfer.grid_progress import accuracy_note
 from minitransfer.grid_status import is_finished, run_holder
 from minitransfer.rundir import RESULT_FILE
@@ -93,6 +94,7 @@ class RunEnds:
                 failure = Failure(code, folder / LOG_FILE, not folder.exists())
                 # every run counted (or held, or put back) before a line: a log that raises loses none
                 said = self._failed(self.slots[slot], run, failure)
+                said += self._base_damaged(run, code)
                 said += self._orphans_blocked()  # before a run ending in this same look counts them among the runs left
                 for line in [f"FAILED {run.name} ({how_it_ended(code)}); {where_its_output_is(failure)}", *said]:
                     self.log(line)
@@ -173,6 +175,21 @@ class RunEnds:
         return runs_left([run for run in self.pending if run not in held], self.running.values(),
                          [*self.elsewhere, *held], self.time_left, sharing)
 
+    def _base_damaged(self, run, code):
+        """Where ``run``, a transfer, failed with bad data (``code``) and the weights of its base cannot be read
+        (a file cut short or corrupt: :func:`damaged_weights`), note the base as :attr:`GridOutcome.damaged`: the
+        runs copying from it are not run (:meth:`_orphans_blocked`); returns the line that says so, once per
+        base. Before, every transfer of such a base was started and failed alike: 28 "FAILED" lines for two
+        bases' files cut short."""
+        damaged = self.outcome.damaged
+        if code != EXIT_BAD_DATA or run.parent is None or run.parent in damaged:
+            return []
+        fault = damaged_weights(weights_path(self.out, run.parent))
+        if fault is None:  # the fault is this run's own (its checkpoint, say): the others may train
+            return []
+        damaged[run.parent] = fault
+        return [f"{run.parent}'s weights cannot be read ({fault}): the runs copying from it are not run"]
+
     def _drop_orphans(self):
         """Count the runs waiting for a base that failed as not run, each said once."""
         for line in self._orphans_blocked():
@@ -181,13 +198,28 @@ class RunEnds:
     def _orphans_blocked(self):
         """Count the runs waiting for a base that failed as not run; returns the lines that say so, for
         the caller to log once every run is counted."""
-        gone = set(self.outcome.failed) | set(self.outcome.blocked)
+        damaged = self.outcome.damaged
+        gone = set(self.outcome.failed) | set(self.outcome.blocked) | set(damaged)
         orphans = [run for run in self.pending if run.parent in gone]
         self.pending = [run for run in self.pending if run not in orphans]
         for run in orphans:
             self.outcome.block(run.name, run.parent)
             self.numbers.blocked(run)
-        return [f"not run {run.name}: its parent {run.parent} failed" for run in orphans]
+        return [f"not run {run.name}: its parent {run.parent} " +
+                ("cannot be copied (above)" if run.parent in damaged else "failed") for run in orphans]
+
+
+def damaged_weights(path):
+    """What is wrong with the weights file ``path`` (a base's network, which its transfers copy from) where it
+    cannot be read whole (cut short, corrupt, not a network: ``CheckpointError``'s one line); None where it reads,
+    or is not there or cannot be read now for another reason (its permissions: no fault of the file's)."""
+    try:
+        checkpoints.load(path, solver=False)
+    except checkpoints.CheckpointError as error:
+        return str(error)
+    except OSError:
+        return None
+    return None
 
 
 def folders_gone_since(runs, outcome, out):

@@ -241,7 +241,7 @@ class GridRunner(RunEnds, RunsElsewhere):
         the grid waits for; ``answered``: how many of them stopped the grid (the first), not to be answered."""
         self.outcome.interrupted = True
         self.log = StoppingLog(self.log)
-        waiting = [process for _, process, _ in self.running.values()]
+        waiting, told = [process for _, process, _ in self.running.values()], 0
         while waiting:
             for process in waiting:
                 process.send_signal(signal.SIGINT)
@@ -249,10 +249,24 @@ class GridRunner(RunEnds, RunsElsewhere):
             while waiting and time.monotonic() < resend:
                 time.sleep(0.02)
                 if len(again) > answered:  # heard while those last seen running ran: answered before they are
-                    answered = len(again)  # polled again, which a loaded machine may leave until they have ended
-                    names = ", ".join(run.name for run, process, _ in self.running.values() if process in waiting)
-                    self.log(f"already stopping: waiting for {names} to write "
-                             f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
+                    answered, told = len(again), told + 1  # polled again, which a loaded machine may leave until
+                    self.log(still_stopping(self.running, waiting, told))  # they have ended
                 waiting = [process for process in waiting if process.poll() is None]
         self._collect_exits()  # each as it ended: stopped with its checkpoint (75), finished meanwhile, failed
         self._fail_held()
+
+
+def still_stopping(running, waiting, told):
+    """The answer to a stop heard as a grid waits for its runs' processes ``waiting`` (of ``running``, slot -> (run,
+    process, start)) to stop, the ``told``-th: which runs it waits for; from the second on, also how to end one that
+    hangs (stopped with SIGSTOP, stuck on a file system): before, each Ctrl-C said the same line, and the grid
+    waited on without end."""
+    held = [(run, process) for run, process, _ in running.values() if process in waiting]
+    line = (f"already stopping: waiting for {', '.join(run.name for run, _ in held)} to write "
+            f"{'its checkpoint' if len(waiting) == 1 else 'their checkpoints'}")
+    pids = [(run.name, process.pid) for run, process in held if getattr(process, "pid", None) is not None]
+    if told < 2 or not pids:
+        return line
+    kill = f"if it hangs, kill -9 {pids[0][1]}" if len(pids) == 1 else \
+        f"if one hangs, kill -9 its PID ({', '.join(f'{name}: {pid}' for name, pid in pids)})"
+    return f"{line}; {kill} ends it now (a rerun resumes it from its last checkpoint, if it wrote one)"

@@ -95,8 +95,7 @@ def test_failures_of_several_causes_are_grouped_by_cause_and_the_grid_exits_1(tm
     assert sorted(outcome.causes()) == [
         f"random0/baseA, random1/baseA, random2/baseA: bad data (exit 65): a dataset, checkpoint or weights file is "
         f"damaged or does not fit, which their train.log (e.g. {log}) names; fix or replace it, then repeat the same "
-        f'call (random0/baseA: "error: it failed"; random1/baseA: "error: it failed"; random2/baseA: "error: it '
-        f'failed")',
+        f'call (random0/baseA, random1/baseA, random2/baseA: "error: it failed")',
         "random0/baseB, random1/baseB, random2/baseB: killed by SIGKILL, which leaves no message (SIGKILL: the machine "
         "ran out of memory, or someone killed them); repeat the same call"
         " to resume them from their last checkpoint, if they wrote one, or else to train them from the start"]
@@ -118,17 +117,17 @@ def test_a_run_whose_folder_was_deleted_while_it_trained_is_a_cause_of_its_own(t
         "\n".join(lines)
 
 
-def test_the_causes_quote_the_first_three_error_lines_and_count_the_others(tmp_path, fake_train, monkeypatch):
+def test_the_causes_quote_an_error_line_once_for_the_runs_that_ended_on_it(tmp_path, fake_train, monkeypatch):
     """The grid's end pointed at one train.log ("e.g. ..."), which a person had to open to read why the runs failed:
-    the error line each run ended on is quoted, the first three of a cause, the others counted."""
+    the error line the runs ended on is quoted, once for all the runs that ended on it (before, once per run, the
+    first three of a cause, the others counted: the same line three times)."""
     out = tmp_path / "grid"
     runs = [run for run in grid.plan_grid(layers=(1,), fine_tuned=False, selffer=False, random_seeds=range(5))
             if run.name.endswith("baseA")]
     outcome, _ = _grid(out, fake_train, monkeypatch, "baseA=65", runs)
     assert len(outcome.failed) == 5
     [cause] = outcome.causes()
-    assert cause.endswith(' (random0/baseA: "error: it failed"; random1/baseA: "error: it failed"; random2/baseA: '
-                          '"error: it failed"; 2 more)'), cause
+    assert cause.endswith(' (random0/baseA, random1/baseA, random2/baseA and 2 more: "error: it failed")'), cause
 
 
 def test_failed_runs_are_told_in_the_order_the_report_lists_them():

@@ -123,7 +123,7 @@ def test_runs_that_fail_on_the_other_gpu_too_are_failed_once_and_return_their_gp
     assert tried_on(tmp_path, "random0/baseB") == tried_on(tmp_path, "random1/baseA") == ["1", "0"]
     assert outcome.causes() == [f"random0/baseB, random1/baseA: failed (exit 1): their train.log (e.g. "
                                 f"{log_of(tmp_path, 'random0/baseB')}) says why; fix that, then repeat the same call "
-                                f'(random0/baseB: "error: it failed"; random1/baseA: "error: it failed")']
+                                f'(random0/baseB, random1/baseA: "error: it failed")']
     assert sum(line.startswith(("FAILED random0/baseB", "FAILED random1/baseA")) for line in lines) == 4
     back = ("GPU 1 back in service: random0/baseB, which failed on it, failed on GPU 0 too: the failures that retired "
             "GPU 1 were more likely the runs' own than its")

@@ -170,9 +170,11 @@ def experiment(ctx, data, out, splits, source_data, split_seeds, layers, both_di
     (a run's own warnings stay in its train.log). Runs that would evaluate 10 times or fewer
     (--max-iter, --eval-every), whose accuracy the report then takes as the mean of them all, the first
     included, rather than of the 10 best of more, are warned about before anything runs. Transfers start
-    once their base has finished. After each run the grid says how many are left and, from the pace of
-    the runs it has trained, about how long they take and when it ends; every 30 s, how far each
-    running run has got ("random0/baseA: iteration 600/2000, 40 s left"), in a file or a pipe too.
+    once their base has finished; where its weights file cannot be read (cut short, corrupt), the first
+    transfer from it fails (exit 65) and the others from it are not run. After each run the grid says how
+    many are left and, from the pace of the runs it has trained, about how long they take and when it
+    ends; every 30 s, how far each running run has got ("random0/baseA: iteration 600/2000, 40 s
+    left"), in a file or a pipe too.
 
     To continue after a crash, Ctrl-C, SIGTERM or a closed terminal (SIGHUP; under nohup the grid
     trains on), rerun the same command: finished runs are skipped and interrupted ones resumed from
