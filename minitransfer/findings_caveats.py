@@ -17,8 +17,10 @@ from minitransfer.experiment import CROSS, some_names
 from minitransfer.findings_figures import TRANSFERS, draw_words, one_draw_said
 from minitransfer.findings_groups import shares_draws
 from minitransfer.run_facts import (PAPER_FAMILIES, at_chance_kinds, cannot_be_told, classes_matched_by,
-                                    natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy)
+                                    natural_families, not_judged_remedy, not_judged_words, unbalanced_remedy,
+                                    untold_runs)
 from minitransfer.run_labels import label_pattern
+from minitransfer.validation_advice import more_validation
 
 MIN_NETWORKS = 2  # a standard deviation, hence a standard error, needs two values at least
 # Student's t at 97.5% (a two-sided 95% interval) by degrees of freedom (few_draws), where it is clearly above the
@@ -63,8 +65,8 @@ def judged(finding, against_chance):
                        f"(--max-iter) or with another learning rate (--base-lr){unbalanced_remedy(nothing)}")
     if untold:
         reasons.append(f"{_bases(untold)} {cannot_be_told(counts)} ({chance_named(untold)}; see the runs to read "
-                       f"with care), which may have learned nothing: score on more validation images (prepare folder "
-                       f"--val-fraction, more images per class){unbalanced_remedy(untold)}")
+                       f"with care), which may have learned nothing: "
+                       f"{more_validation(untold_runs(at_chance))}{unbalanced_remedy(untold)}")
     if not_judged:
         groups = "; ".join(not_judged_words(not_judged, chance_named))
         reasons.append(f"{_bases(not_judged)} not judged against chance ({groups}; see the runs to read with care), "

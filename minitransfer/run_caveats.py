@@ -15,10 +15,9 @@ from minitransfer.models import get as get_preset
 from minitransfer.results import BEST_EVALUATIONS, SCHEDULE_FIELDS, schedule_group
 from minitransfer.run_facts import (at_chance_kinds, bases_against_chance, binomial_se, cannot_be_told,
                                     classes_matched_by, not_judged_remedy, not_judged_words, runs_against_chance,
-                                    unbalanced_remedy, validation_sets)
+                                    unbalanced_remedy, untold_runs, validation_sets)
 from minitransfer.run_logs import EVAL_COLUMNS, eval_csv_lines
-
-MORE_VALIDATION = "score on more validation images (prepare folder --val-fraction, more images per class)"
+from minitransfer.validation_advice import more_validation
 
 
 def warnings(results, shown=None, listed_in=None, sets=None, facts=None):
@@ -135,6 +134,7 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
     [] where none is. ``facts``: datasets already read."""
     at_chance, not_judged = bases_against_chance(results, facts)
     nothing, untold, counts = at_chance_kinds(at_chance)
+    more = more_validation(untold_runs(at_chance), facts) if untold else ""
     found = []
     if nothing:
         found.append(f"bases no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; they "
@@ -144,7 +144,7 @@ def at_chance(results, shown=None, listed_in=None, facts=None):
     if untold:
         found.append(f"bases {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}; so few "
                      f"images cannot tell a base that learned nothing from one that learned much, so the networks "
-                     f"measured against them are not judged: {MORE_VALIDATION}{unbalanced_remedy(untold)}")
+                     f"measured against them are not judged: {more}{unbalanced_remedy(untold)}")
     if not_judged:
         groups = not_judged_words(not_judged, lambda names: _listed(names, shown, listed_in))
         found.append(f"bases not judged against chance ({len(not_judged)}): {'; '.join(groups)}; their result.json "
@@ -161,7 +161,8 @@ def reduced_at_chance(results, shown=None, listed_in=None, facts=None):
     on too few validation images to tell (:func:`minitransfer.run_facts.at_chance_kinds`); [] where none is (nor
     where their validation images cannot be known: no finding is measured against them). ``facts``: as
     :func:`at_chance`'s."""
-    nothing, untold, counts = at_chance_kinds(runs_against_chance(results, "reduced", facts)[0])
+    at_chance = runs_against_chance(results, "reduced", facts)[0]
+    nothing, untold, counts = at_chance_kinds(at_chance)
     found = []
     if nothing:
         found.append(f"reduced-data runs no better than chance ({len(nothing)}): {_listed(nothing, shown, listed_in)}; "
@@ -171,7 +172,8 @@ def reduced_at_chance(results, shown=None, listed_in=None, facts=None):
     if untold:
         found.append(f"reduced-data runs {cannot_be_told(counts)} ({len(untold)}): {_listed(untold, shown, listed_in)}"
                      f"; so few images cannot tell a run that learned nothing from one that learned much, so their "
-                     f"points in Figure S1 may be chance: {MORE_VALIDATION}{unbalanced_remedy(untold)}")
+                     f"points in Figure S1 may be chance: {more_validation(untold_runs(at_chance), facts)}"
+                     f"{unbalanced_remedy(untold)}")
     return found
 
 
@@ -201,8 +203,8 @@ def small_validation(results, shown=None, listed_in=None, sets=None, facts=None)
     return [f"small validation sets ({len(names)}): {_listed(names, shown, listed_in)}; the smallest ({where}) holds "
             f"{images} images: {_one_image(images)}, and {_sampling_error(accuracy, images, se)}; the findings' "
             f"standard errors count only how networks differ on the same images, not whether those images are easy "
-            f"or hard: read a difference of a few points with care, or hold out more validation images (prepare "
-            f"folder --val-fraction, more images per class)"]
+            f"or hard: read a difference of a few points with care, or "
+            f"{more_validation([r for *_, runs in small for r in runs], facts)}"]
 
 
 def _one_image(images):

@@ -206,23 +206,45 @@ def binomial_se(p, n):
 
 def at_chance_kinds(found):
     """(learned nothing, cannot be told, validation images) of ``found`` (:func:`bases_against_chance`'s
-    first list): the bases whose band (:func:`chance_band`) is :data:`CHANCE_BAND` or narrower, at
-    chance, and those scored on too few validation images to tell whether they learned anything, each as
+    first list): the bases at chance, and those scored on too few validation images to tell whether they learned
+    anything (:func:`cannot_tell`: a band wider than :data:`CHANCE_BAND`, or reaching 100%), each as
     "name (accuracy, chance, the band above it on its validation images)" (:func:`judged_against`):
     "random0/baseA (12.3%, chance 10.0%, counted as chance up to 4.5 points above it on 400 validation images)",
-    chance said as the largest class's share where its classes are unbalanced ("random0/baseA (99.0%, chance (the
-    largest class's share) 99.0%, counted as chance up to 3.0 points above it on 100 validation images)"); and the
+    chance said as the largest class's share where its classes are unbalanced ("random0/baseA (90.0%, chance (the
+    largest class's share) 90.0%, counted as chance up to 9.0 points above it on 100 validation images)"); and the
     counts of validation images of the second, ascending, which :func:`cannot_be_told` words."""
     nothing, untold, counts = [], [], set()
     for r, chance, images, unbalanced in found:
         places = band_places(chance, images)  # the accuracy printed as the threshold is: never above it
         named = f"{r.run.name} ({r.mean10_top1:.{places}%}, {judged_against(chance, images, unbalanced)})"
-        if chance_band(chance, images) > CHANCE_BAND:
+        if cannot_tell(chance, images):
             untold.append(named)
             counts.add(images)
         else:
             nothing.append(named)
     return nothing, untold, sorted(counts)
+
+
+def cannot_tell(chance, images):
+    """Whether ``images`` validation images are too few to tell an accuracy from ``chance`` (:func:`at_chance_kinds`):
+    its band (:func:`chance_band`) is wider than :data:`CHANCE_BAND`, or reaches 100% (:func:`beyond_every_accuracy`:
+    99.0% of 101 images in their largest class, band 3.0 points), where even a base that learned every image cannot
+    be told from one that learned nothing."""
+    return chance_band(chance, images) > CHANCE_BAND or beyond_every_accuracy(chance, images)
+
+
+def beyond_every_accuracy(chance, images):
+    """Whether ``chance`` plus its band (:func:`chance_band`) on ``images`` validation images reaches 100%, so that
+    no accuracy, 100% included, can be told from chance: 50% on 8 images of 2 classes, whose band is 53.0 points."""
+    return chance + chance_band(chance, images) >= 1
+
+
+def untold_runs(found):
+    """The runs of ``found`` (:func:`bases_against_chance`'s first list, or :func:`runs_against_chance`') scored on
+    too few validation images to tell from chance (:func:`cannot_tell`): those :func:`at_chance_kinds` names second,
+    whose datasets the advice to score on more of them names the way of
+    (:func:`minitransfer.validation_advice.more_validation`)."""
+    return [r for r, chance, images, _ in found if cannot_tell(chance, images)]
 
 
 def judged_against(chance, images, unbalanced=False):
@@ -236,9 +258,15 @@ def judged_against(chance, images, unbalanced=False):
     chance and band each rounded could be (10.04% and 3.04 points printed 10.0% and 3.0, an accuracy of 13.07%
     at chance printed 13.1%); "chance (the largest class's share) 99.0%, ..." where ``unbalanced``. A band
     narrower than a tenth of a point is said with the decimals that show it (:func:`band_places`): "chance 0.10%,
-    counted as chance up to 0.04 points above it on 50,000 validation images", never "up to 0.0 points"."""
+    counted as chance up to 0.04 points above it on 50,000 validation images", never "up to 0.0 points". Where
+    chance and its band reach 100% (:func:`beyond_every_accuracy`), that is said in place of a threshold above
+    100% ("up to 53.0 points above it" of chance 50.0%): "chance 50.0%, from which no accuracy on 8 validation
+    images can be told: 3 standard errors above it reach 100%"."""
     places = band_places(chance, images)
     said, threshold = f"{chance:.{places}%}", f"{chance + chance_band(chance, images):.{places}%}"
+    if beyond_every_accuracy(chance, images):
+        return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, from which no accuracy on {images:,} "
+                f"validation images can be told: {CHANCE_ERRORS} standard errors above it reach 100%")
     scale = 10 ** places
     points = (round(float(threshold[:-1]) * scale) - round(float(said[:-1]) * scale)) / scale
     return (f"chance{UNBALANCED_CHANCE if unbalanced else ''} {said}, counted as chance up to {points:.{places}f} "
@@ -307,6 +335,20 @@ def classes_matched_by(results, facts=None):
     facts = {} if facts is None else facts
     tables = [_dataset_fact(_class_table, rundir.recorded_path(r.dataset), facts, ()) for r in results if r.dataset]
     return class_tables.matched_by([entry for table in tables for entry in table])
+
+
+def dataset_sources(results, facts=None):
+    """How the dataset of each of ``results`` was made, as its meta.json's source records it (its prepare command,
+    "kind", and the options given: :mod:`minitransfer.validation_advice` reads them), or None where it is not
+    recorded or cannot be read (``facts``: as :func:`_dataset_fact`)."""
+    facts = {} if facts is None else facts
+    return [_dataset_fact(_source, rundir.recorded_path(r.dataset), facts, None) if r.dataset else None
+            for r in results]
+
+
+def _source(dataset):
+    source = dataset.meta.get("source")
+    return source if isinstance(source, dict) else None
 
 
 def _class_table(dataset):

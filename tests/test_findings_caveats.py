@@ -230,7 +230,7 @@ def test_bases_on_few_validation_images_cannot_be_told_from_chance(synthetic_8, 
                       "cannot tell a base "
                       "that learned nothing from one that learned much, so "
                       "the networks measured against them are not judged: score on more validation images (prepare "
-                      "folder --val-fraction, more images per class)")
+                      "synthetic --val-per-class)")  # a synthetic set's option, not prepare folder's
     assert run_caveats.at_chance(scored_on(two_classes_20, 0.84, split="all")) == []  # 3·sqrt(0.25/20) = 33.5 points
     assert run_caveats.at_chance(scored_on(two_classes_20, 1.0)) == []  # the random half: 1 class
     [caveat] = run_caveats.at_chance(scored_on(open_dataset(synthetic_8), 0.45))
@@ -278,4 +278,4 @@ def test_claims_against_bases_on_few_validation_images_say_more_images_would_tel
         f"chance on 40 validation images (random0/baseB (30.0%, chance 25.0%, {BAND_40}), "
         f"random1/baseB (30.0%, chance 25.0%, {BAND_40}), random2/baseB (30.0%, chance 25.0%, {BAND_40}); see "
         "the runs to read with care), which may have learned nothing: score "
-        "on more validation images (prepare folder --val-fraction, more images per class)."), found["general"].text
+        "on more validation images (prepare synthetic --val-per-class)."), found["general"].text

@@ -65,8 +65,11 @@ def test_bases_at_chance_stay_said_once_their_dataset_is_moved(tmp_path, recorde
                              f"images); "), before
     shutil.move(data, tmp_path / "elsewhere")
     warnings = report.measure(runs_dir).warnings
-    if recorded:  # the run's own count: the same caveat, the dataset not needed
-        assert before in warnings, warnings
+    if recorded:  # the run's own count: the same caveat, the dataset not needed (but to name its prepare option)
+        judged, advice = before.split(": score on more validation images ")
+        assert advice == "(prepare synthetic --val-per-class)", before
+        assert f"{judged}: score on more validation images (prepare the dataset again with more validation images " \
+            f"per class)" in warnings, warnings
     else:
         [unjudged] = [w for w in warnings if w.startswith("bases not judged against chance")]
         assert unjudged.startswith(f"bases not judged against chance (2): random0/baseA (30.0%), random0/baseB "
