@@ -1,6 +1,6 @@
 """What a figure of the paper (:mod:`minitransfer.figures`) does not draw, said under it: its networks without an
 evaluation (no accuracy: a point drawn of fewer networks than were trained), and the runs the report left out of
-every figure (diverged, unreadable: :func:`minitransfer.results.collect`). A legend's "mean ± s.d. of 2 networks"
+every figure (diverged, unreadable: :func:`minitransfer.results.collect`; not finished, or planned and not started). A legend's "mean ± s.d. of 2 networks"
 of three split seeds, one of which diverged, read as if two had been planned; a divergence is no chance omission
 (it comes with some recipes, some n), so the reader is told which runs are missing from the means.
 """
@@ -21,31 +21,34 @@ FIGURE_RUNS = {
 }
 
 
-def left_out_note(runs, left_out):
+def left_out_note(runs, left_out, unfinished=()):
     """What a figure of ``runs`` (:class:`minitransfer.comparisons.Result`, those it draws from) does not draw:
     "Not drawn (each point is of the networks left): 1 network without an evaluation (random1/A7B); 1 run that
-    diverged (random2/A7B): the runs left out are in no figure (results.md says why)"; "" where it draws them all.
-    ``left_out``: the report's "name: why" of each run it left out."""
+    diverged (random2/A7B); 2 runs not finished (random0/B1B, random0/B7B): the runs left out are in no figure
+    (results.md says why)"; "" where it draws them all. ``left_out``: the report's "name: why" of each run it left
+    out; ``unfinished``: the names of the runs not finished or not started (a grid's BnB not yet trained: its figure
+    showed AnB alone with nothing to say that BnB were on their way)."""
     unscored = [r.run.name for r in runs if r.evaluations == 0 or r.mean10_top1 != r.mean10_top1]
     told = [_told(text) for text in left_out]
     diverged = [name for name, why in told if why.startswith(DIVERGED)]
     others = [name for name, why in told if not why.startswith(DIVERGED)]
     parts = [f"{_count(names, what)} {how} ({some_names(names)})" for names, what, how in (
         (unscored, "network", "without an evaluation"), (diverged, "run", "that diverged"),
-        (others, "other run", "left out")) if names]
+        (others, "other run", "left out"), (list(unfinished), "run", "not finished")) if names]
     if not parts:
         return ""
-    where = ": the runs left out are in no figure (results.md says why)" if diverged or others else ""
+    where = ": the runs left out are in no figure (results.md says why)" if diverged or others or unfinished else ""
     return wrapped("Not drawn (each point is of the networks left): " + "; ".join(parts) + where, NOTE_LINE)
 
 
-def say_left_out(figures, results, left_out):
+def say_left_out(figures, results, left_out, unfinished=()):
     """Under each figure of ``figures`` ({stem: figure}) that draws networks, what it does not
-    (:func:`left_out_note`), below a note it already has (Figure S1's runs at chance)."""
+    (:func:`left_out_note`; ``unfinished``: the names of the runs not finished), below a note it already has
+    (Figure S1's runs at chance)."""
     for name, figure in figures.items():
         if name not in FIGURE_RUNS:
             continue
-        note = left_out_note([r for r in results if FIGURE_RUNS[name](r.run)], left_out)
+        note = left_out_note([r for r in results if FIGURE_RUNS[name](r.run)], left_out, unfinished)
         if not note:
             continue
         earlier = figure.get_supxlabel()
