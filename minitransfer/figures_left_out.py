@@ -6,6 +6,7 @@ of three split seeds, one of which diverged, read as if two had been planned; a 
 """
 
 from minitransfer.experiment import some_names
+from minitransfer.figures_curves import shortened
 from minitransfer.figures_paper import wrapped
 from minitransfer.run_logs import DIVERGED
 
@@ -32,7 +33,9 @@ def left_out_note(runs, left_out, unfinished=()):
     told = [_told(text) for text in left_out]
     diverged = [name for name, why in told if why.startswith(DIVERGED)]
     others = [name for name, why in told if not why.startswith(DIVERGED)]
-    parts = [f"{_count(names, what)} {how} ({some_names(names)})" for names, what, how in (
+    # each name shortened as a legend's (its start and end): three runs of a folder named by its 200 characters of
+    # options made a note of eight lines under the figure; results.md names them in full
+    parts = [f"{_count(names, what)} {how} ({some_names([shortened(n) for n in names])})" for names, what, how in (
         (unscored, "network", "without an evaluation"), (diverged, "run", "that diverged"),
         (others, "other run", "left out"), (list(unfinished), "run", "not finished")) if names]
     if not parts:

@@ -28,3 +28,14 @@ def test_a_grid_all_trained_says_nothing_under_its_figure():
     runs = grid.plan_grid(random_seeds=(0,), layers=(1,), fine_tuned=False)
     drawn = figures.draw_all(Figure, [Result(r, 0.4, 0.4, 0.4, 30) for r in runs], unfinished=())
     assert not drawn["figure2"].get_supxlabel()
+
+
+def test_a_long_run_name_is_shortened_in_the_note_as_in_a_legend():
+    folder = "alice-grid-" + "x" * 200  # a folder named by its options
+    runs = grid.plan_grid(random_seeds=(0,), layers=(1,), fine_tuned=False)
+    results = [Result(r, 0.4, 0.4, 0.4, 30) for r in runs]
+    names = [f"{folder}/random{seed}/A1B" for seed in (1, 2, 3)]
+    drawn = figures.draw_all(Figure, results, unfinished=names)
+    note = drawn["figure2"].get_supxlabel()
+    assert note.count("\n") + 1 <= 3, note  # its line, the runs' names and the end: not a name's 200 characters
+    assert all(name[-10:] in note.replace("\n", "") for name in names)  # each name's end kept: it tells them apart
