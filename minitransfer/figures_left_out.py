@@ -1,13 +1,16 @@
 """What a figure of the paper (:mod:`minitransfer.figures`) does not draw, said under it: its networks without an
 evaluation (no accuracy: a point drawn of fewer networks than were trained), and the runs the report left out of
-every figure (diverged, unreadable: :func:`minitransfer.results.collect`; not finished, or planned and not started). A legend's "mean ± s.d. of 2 networks"
-of three split seeds, one of which diverged, read as if two had been planned; a divergence is no chance omission
-(it comes with some recipes, some n), so the reader is told which runs are missing from the means.
+every figure (diverged, unreadable: :func:`minitransfer.results.collect`; not finished, or planned and not
+started). A legend's "mean ± s.d. of 2 networks" of three split seeds, one of which diverged, read as if two had
+been planned; a divergence is no chance omission (it comes with some recipes, some n), so the reader is told which
+runs are missing from the means. And where a figure draws networks against bases no better than chance, it says
+that too (:func:`chance_note`).
 """
 
 from minitransfer.experiment import some_names
 from minitransfer.figures_curves import shortened
 from minitransfer.figures_paper import wrapped
+from minitransfer.run_facts import at_chance_kinds, bases_against_chance, cannot_be_told
 from minitransfer.run_logs import DIVERGED
 
 NOTE_LINE = 110  # characters of a note's line (fontsize 8) that fit the narrowest figure's width (figure2's, 8")
@@ -44,14 +47,38 @@ def left_out_note(runs, left_out, unfinished=()):
     return wrapped("Not drawn (each point is of the networks left): " + "; ".join(parts) + where, NOTE_LINE)
 
 
+def chance_note(runs, facts=None):
+    """What a figure of ``runs`` draws against bases no better than chance (or that cannot be told from it:
+    :func:`minitransfer.run_facts.bases_against_chance`): "Careful: bases no better than chance (random0/baseB): the
+    networks measured against them tell nothing of features (findings.md does not judge them)"; "" where none is.
+    Figure 2 drew a grid trained too briefly, whose findings were all "not judged", as a result like any other.
+    ``facts``: the datasets read (:func:`minitransfer.run_facts.bases_against_chance`'s), shared by the figures."""
+    found = bases_against_chance(runs, facts)[0]
+    if not found:
+        return ""
+    untold = at_chance_kinds(found)[1]
+    counts = sorted({images for r, chance, images, unbalanced in found})
+    kinds = "no better than chance" + (f", or {cannot_be_told(counts)}," if untold else "")
+    names = some_names([shortened(r.run.name) for r, *_ in found])
+    return wrapped(f"Careful: bases {kinds} ({names}): the networks measured against them tell nothing of features "
+                   f"(findings.md does not judge them; see its runs to read with care)", NOTE_LINE)
+
+
+# The figures whose networks are measured against bases (Figure S1 says its own runs at chance)
+AGAINST_BASES = ("figure2", "figure3", "figure_cross")
+
+
 def say_left_out(figures, results, left_out, unfinished=()):
     """Under each figure of ``figures`` ({stem: figure}) that draws networks, what it does not
     (:func:`left_out_note`; ``unfinished``: the names of the runs not finished), below a note it already has
-    (Figure S1's runs at chance)."""
+    (Figure S1's runs at chance), and where it draws networks against bases at chance, so (:func:`chance_note`)."""
+    facts = {}  # each dataset read once for every figure
     for name, figure in figures.items():
         if name not in FIGURE_RUNS:
             continue
-        note = left_out_note([r for r in results if FIGURE_RUNS[name](r.run)], left_out, unfinished)
+        runs = [r for r in results if FIGURE_RUNS[name](r.run)]
+        note = "\n".join(filter(None, (left_out_note(runs, left_out, unfinished),
+                                       chance_note(runs, facts) if name in AGAINST_BASES else "")))
         if not note:
             continue
         earlier = figure.get_supxlabel()
