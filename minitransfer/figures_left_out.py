@@ -47,25 +47,30 @@ def left_out_note(runs, left_out, unfinished=()):
     return wrapped("Not drawn (each point is of the networks left): " + "; ".join(parts) + where, NOTE_LINE)
 
 
-def chance_note(runs, facts=None):
+def chance_note(runs, facts=None, figure="figure2"):
     """What a figure of ``runs`` draws against bases no better than chance (or that cannot be told from it:
     :func:`minitransfer.run_facts.bases_against_chance`): "Careful: bases no better than chance (random0/baseB): the
-    networks measured against them tell nothing of features (findings.md does not judge them)"; "" where none is.
-    Figure 2 drew a grid trained too briefly, whose findings were all "not judged", as a result like any other.
-    ``facts``: the datasets read (:func:`minitransfer.run_facts.bases_against_chance`'s), shared by the figures."""
-    found = bases_against_chance(runs, facts)[0]
+    networks measured against them tell nothing of features (findings.md does not judge them; ...)"; "" where none
+    is. Figure 2 drew a grid trained too briefly, whose findings were all "not judged", as a result like any other.
+    Only the bases of a split (and seed or replicate) the figure draws other networks of are named: a reduced-data
+    grid's base on every class is in no panel of Figure 3 without random-frozen runs. Under Figure S1 (``figure``),
+    its line of the base on every class is what guessing scores. ``facts``: the datasets read
+    (:func:`minitransfer.run_facts.bases_against_chance`'s), shared by the figures."""
+    def draw(run):
+        return run.split, run.split_seed
+
+    against = {draw(r.run) for r in runs if r.run.kind != "base"}
+    found = bases_against_chance([r for r in runs if draw(r.run) in against], facts)[0]
     if not found:
         return ""
     untold = at_chance_kinds(found)[1]
     counts = sorted({images for r, chance, images, unbalanced in found})
     kinds = "no better than chance" + (f", or {cannot_be_told(counts)}," if untold else "")
     names = some_names([shortened(r.run.name) for r, *_ in found])
-    return wrapped(f"Careful: bases {kinds} ({names}): the networks measured against them tell nothing of features "
-                   f"(findings.md does not judge them; see its runs to read with care)", NOTE_LINE)
-
-
-# The figures whose networks are measured against bases (Figure S1 says its own runs at chance)
-AGAINST_BASES = ("figure2", "figure3", "figure_cross")
+    why = ("its line is what guessing scores, not what every training image taught (findings.md lists them among "
+           "its runs to read with care)" if figure == "figure_s1" else "the networks measured against them tell "
+           "nothing of features (findings.md does not judge them; see its runs to read with care)")
+    return wrapped(f"Careful: bases {kinds} ({names}): {why}", NOTE_LINE)
 
 
 def say_left_out(figures, results, left_out, unfinished=()):
@@ -78,7 +83,7 @@ def say_left_out(figures, results, left_out, unfinished=()):
             continue
         runs = [r for r in results if FIGURE_RUNS[name](r.run)]
         note = "\n".join(filter(None, (left_out_note(runs, left_out, unfinished),
-                                       chance_note(runs, facts) if name in AGAINST_BASES else "")))
+                                       chance_note(runs, facts, name))))
         if not note:
             continue
         earlier = figure.get_supxlabel()

@@ -44,3 +44,15 @@ def test_bases_above_chance_add_no_note():
     runs = grid.plan_grid(random_seeds=(0,), layers=(1,))
     drawn = figures.draw_all(Figure, _results(runs, BAND + 0.01))
     assert "chance" not in _note(drawn["figure2"])
+
+
+def test_a_base_is_named_only_under_the_figures_that_draw_it():
+    # a reduced-data grid beside a natural split, its base on every class at chance: Figure 3 draws no
+    # random-frozen network, so names it not; Figure S1 draws its line, so says what that line is
+    runs = grid.plan_grid(random_seeds=(), natural=True, per_class=(3,), layers=(1,))
+    results = [dataclasses.replace(r, mean10_top1=BAND - 0.01) if r.run.split == "all" and r.run.kind == "base" else r
+               for r in _results(runs, 0.6)]
+    drawn = figures.draw_all(Figure, results)
+    assert "chance" not in _note(drawn["figure3"]), _note(drawn["figure3"])
+    note = _note(drawn["figure_s1"])
+    assert "bases no better than chance (all/base)" in note and "what guessing scores" in note, note
