@@ -133,14 +133,15 @@ def _laid_out(figure):
 
 
 @stopping.stop_not_replaced()  # as render's: it lays out, measures and draws with matplotlib's
-def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=()):
+def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=(), unfinished=()):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
     have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's). ``bases``:
     the :class:`minitransfer.comparisons.Bases` of ``results`` (the report's, built once for its
     tables too; built now where None); ``reference_bases``: those of ``reference``, as ``bases``;
     ``left_out``: the report's "name: why" of the runs it left out, said under every figure of networks
-    with its networks without an evaluation (:func:`minitransfer.figures_left_out.say_left_out`)."""
+    with its networks without an evaluation (:func:`minitransfer.figures_left_out.say_left_out`), and the names of
+    the runs ``unfinished`` (not finished, or planned and not started), said there too."""
     figures, bases = {}, built_bases(results, bases)
     if reference or select(results, "random"):
         figures["figure2"] = figure2(Figure, results, reference, bases=bases)
@@ -153,7 +154,7 @@ def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, 
                                           names=CROSS_NAMES, bases=bases)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
-    say_left_out(figures, results, left_out)
+    say_left_out(figures, results, left_out, unfinished)
     escaped = {name for name in natural_families(results) if figure_fonts.drawable(name) != name}
     for figure in figures.values():
         escaped |= readable(figure)

@@ -110,6 +110,21 @@ def _loss_scale(axes, losses):
     axes.set_yscale("log", nonpositive="mask")
     axes.set_ylim(max(positive[0], median / 1e3) / 1.5, min(positive[-1], median * 1e6) * 1.5)
     axes.set_ylabel("training loss (logged batches, log scale)")
+    # the ticks as numbers: a loss falling from 3 to 1.5 was labelled 3×10⁰, 2×10⁰ and 10⁰
+    axes.yaxis.set_major_formatter(_plain_log_formatter())
+    axes.yaxis.set_minor_formatter(_plain_log_formatter(labelOnlyBase=False))
+
+
+def _plain_log_formatter(**options):
+    """matplotlib's formatter of a log axis, labelling the ticks it labels (every decade; between them, where
+    the axis spans a decade or two), each as a plain number: "2", "0.3", "100"."""
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    class Plain(LogFormatterSciNotation):
+        def __call__(self, value, pos=None):
+            return f"{value:g}" if super().__call__(value, pos) else ""
+
+    return Plain(**options)
 
 
 def _title(group, members):
