@@ -30,11 +30,20 @@ def grid_run_again(folder):
     A grid's run is trained by no train command of the user's to add --overwrite to, and its grid's train refuses
     the checkpoint until it is deleted. The grid's folder (two above: OUT/random0/A1B.run) is named where its plan
     is there."""
-    from minitransfer.experiment import PLAN_FILE, TREATMENT_FILE  # as above
+    from minitransfer.experiment import TREATMENT_FILE  # as above
 
     if not (pathlib.Path(folder) / TREATMENT_FILE).is_file():
         return None
+    return f"it is a grid's run: {bad_checkpoint_step(folder)}, then {rerun_its_grid(folder)}, which trains it again"
+
+
+def rerun_its_grid(folder):
+    """"rerun the experiment command that planned it (minitransfer experiment -o OUT with the grid's options)": how
+    the grid's run in ``folder`` is trained (again), the grid's folder (two above: OUT/random0/A1B.run) named where its
+    plan is there: :func:`grid_run_again`'s, and that of a grid's run stopped before its first checkpoint
+    (:func:`minitransfer.run_remedies.run_without_network`), which named no folder."""
+    from minitransfer.experiment import PLAN_FILE  # as above
+
     grid = pathlib.Path(os.path.abspath(folder)).parent.parent
     planned_by = f"experiment -o {shlex.quote(str(grid))}" if (grid / PLAN_FILE).is_file() else "experiment"
-    return (f"it is a grid's run: {bad_checkpoint_step(folder)}, then rerun the experiment command that planned it "
-            f"(minitransfer {planned_by} with the grid's options), which trains it again")
+    return f"rerun the experiment command that planned it (minitransfer {planned_by} with the grid's options)"

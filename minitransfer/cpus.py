@@ -38,8 +38,9 @@ def usable_cpus(root="/", environ=os.environ):
     return max(1, min([cores, *(bound for bound in bounds if bound is not None)]))
 
 
-# What NumPy's BLAS reads, as it loads, for its number of threads: OpenMP, OpenBLAS, MKL.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# What NumPy's BLAS reads, as it loads, for its number of threads: OpenMP, OpenBLAS (and its GotoBLAS name), MKL. A
+# user's GOTO_NUM_THREADS was not among them: under a CPU quota OPENBLAS_NUM_THREADS was set over it, which outranks it.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):

@@ -8,6 +8,7 @@ import os
 import pathlib
 
 from minitransfer import checkpoint_runs, memory_kills, run_lock, run_networks, rundir
+from minitransfer.bad_checkpoint import rerun_its_grid
 from minitransfer.experiment import CHECKPOINT_FILE, TREATMENT_FILE, some_names
 from minitransfer.run_file_readers import is_there
 
@@ -103,9 +104,8 @@ def run_without_network(path, weights):
                 f"another network")
     if not (path / "eval.csv").is_file() and (path / TREATMENT_FILE).is_file():  # planned by a grid
         return (f"{run}, a run of a grid, which has no network: it was not started, or stopped before writing its "
-                f"first checkpoint (no process here is training it); rerun the experiment command that planned it to "
-                f"train it (a grid for SLURM: its submit.sh, or its job waiting in the queue, trains it), or give "
-                f"another network")
+                f"first checkpoint (no process here is training it); {rerun_its_grid(path)} to train it (a grid for "
+                f"SLURM: its submit.sh, or its job waiting in the queue, trains it), or give another network")
     if not (path / "eval.csv").is_file():
         return (f"{run}, which has no network: its training stopped before writing its first checkpoint (no process "
                 f"is training it: killed, failed or interrupted in its start-up); rerun its train command to train "

@@ -19,11 +19,15 @@ EVENT = "blas-threads"  # metrics.jsonl's record of the threads a CPU run (re)st
 def started_on(start, device, metrics):
     """metrics.jsonl's record of the BLAS threads a run on ``device`` trains on, to log as it (re)starts at iteration
     ``start`` ({"event": "blas-threads", "iteration": 0, "blas": "OpenBLAS Haswell", "threads": 1}): at its start,
-    or at a resumption of a run whose ``metrics`` (metrics.jsonl's path) record none (an earlier version's); None
-    otherwise (a resumption goes on on the threads recorded, :func:`resumed_on`: its logs stay those of the run
-    uninterrupted), on a GPU, or where NumPy's BLAS is not OpenBLAS (its threads cannot be read)."""
+    or at a resumption of a run whose ``metrics`` (metrics.jsonl's path) record none (an earlier version's) or other
+    kernels (another machine's: it goes on on this one's, :func:`resumed_on`); None otherwise (a resumption goes on on
+    the threads recorded: its logs stay those of the run uninterrupted), on a GPU, or where NumPy's BLAS is not
+    OpenBLAS (its threads cannot be read)."""
     threads = cpus.blas_threads() if device == "cpu" else None
-    if threads is None or (start > 0 and trained_on(metrics, start) is not None):
+    if threads is None:
+        return None
+    before = _last_start(metrics, start) if start > 0 else None
+    if before is not None and not _other_kernels(before):
         return None
     return {"event": EVENT, "iteration": start, "blas": cpus.blas_kernels(), "threads": threads}
 
@@ -32,11 +36,18 @@ def trained_on(metrics, start):
     """The BLAS threads the iterations up to ``start`` of a run trained on, as its ``metrics`` (metrics.jsonl's
     path) last records them (:func:`started_on`); None where it records none (a run of an earlier version, of a
     GPU, of another BLAS) or cannot be read."""
+    before = _last_start(metrics, start)
+    return before["threads"] if before is not None else None
+
+
+def _last_start(metrics, start):
+    """The last record of :func:`started_on` up to iteration ``start`` in ``metrics`` (metrics.jsonl's path), its
+    threads a positive count; None where there is none or the file cannot be read."""
     try:
         lines = metrics.read_bytes().splitlines()
     except OSError:
         return None
-    threads = None
+    last = None
     for line in lines:
         try:
             record = fileio.parse_json(line)
@@ -44,20 +55,37 @@ def trained_on(metrics, start):
             continue
         if isinstance(record, dict) and record.get("event") == EVENT and type(record.get("iteration")) is int \
                 and record["iteration"] <= start and type(record.get("threads")) is int and record["threads"] > 0:
-            threads = record["threads"]
-    return threads
+            last = record
+    return last
+
+
+def _other_kernels(record):
+    """Whether the kernels ``record`` (:func:`_last_start`'s) names are not this process's OpenBLAS's."""
+    return isinstance(record.get("blas"), str) and record["blas"] != cpus.blas_kernels()
 
 
 def resumed_on(metrics, start, device):
     """Where a run resumed at iteration ``start`` on ``device`` "cpu" trained its iterations so far on another number
     of BLAS threads than this process's (its ``metrics``, metrics.jsonl, records them: :func:`trained_on`): those
     threads set (:func:`minitransfer.cpus.set_blas_threads`), and the note that says it; None otherwise (the same
-    threads, a GPU's run, none recorded)."""
+    threads, a GPU's run, none recorded). Where they ran other kernels (another machine's CPU), or the count cannot
+    be set, no count gives the bits of the run uninterrupted: it goes on on this process's threads, and the note
+    says so. Before, a run begun on a 64-core SkylakeX resumed on a 2-core laptop ran 64 threads on 2 cores, its
+    note naming the laptop's kernels and promising the bits of the run uninterrupted."""
     now = cpus.blas_threads() if device == "cpu" else None
-    before = trained_on(metrics, start) if now is not None else None
-    if before is None or before == now or not cpus.set_blas_threads(before):
+    before = _last_start(metrics, start) if now is not None else None
+    if before is None or (before["threads"] == now and not _other_kernels(before)):
         return None
-    threads = f"{before} BLAS thread{'s' * (before != 1)}"
+    if _other_kernels(before):
+        return (f"note: this run trained its iterations up to {start} on {before['blas']}'s kernels, not this "
+                f"machine's ({cpus.blas_kernels()}), which sum a product's terms in another order: it continues on the "
+                f"{now} BLAS thread{'s' * (now != 1)} this process was given, and its network is not the bits of the "
+                f"run uninterrupted")
+    count = before["threads"]
+    threads = f"{count} BLAS thread{'s' * (count != 1)}"
+    if not cpus.set_blas_threads(count) or cpus.blas_threads() != count:
+        return (f"note: this run trained its iterations up to {start} on {threads}, and OpenBLAS's count cannot be "
+                f"set here: it continues on {now}, and its network is not the bits of the run uninterrupted")
     variable = cpus.thread_variable()
     given = f"{variable}={os.environ[variable]}" if variable in os.environ else "its cores"
     return (f"note: this run trained its iterations up to {start} on {threads} ({cpus.blas_kernels()}): it continues "

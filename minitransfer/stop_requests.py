@@ -127,8 +127,12 @@ class _Arrivals:
         if before == -1:
             cls.held[:] = [cls(read, write)]
             return cls.held[0]
-        if before is not None:  # someone's (an event loop's): theirs, as it was
+        if before is not None:  # someone's (an event loop's): theirs, as it was, with what came in between
             signal.set_wakeup_fd(before)
+            came = _drained(read)
+            if came:  # an event loop reads its signals there: one lost would go unanswered
+                with contextlib.suppress(OSError):
+                    os.write(before, came)
         os.close(read)
         os.close(write)
         return None
@@ -138,10 +142,7 @@ class _Arrivals:
         of ``signum`` now running: [] where its coming was told by an earlier handler (they came together: that
         one named both), None where the descriptor did not record it (the pipe full, or signum was not sent but
         made due, as :func:`minitransfer.stopping.swallowed_stops_owed` delivers a stop again: its own number)."""
-        try:
-            numbers = os.read(self._read, 4096) if self._read is not None else b""
-        except (BlockingIOError, InterruptedError):
-            numbers = b""
+        numbers = _drained(self._read) if self._read is not None else b""
         arrived = [number for number in numbers if number in heard]
         if signum in self._unanswered:  # told already, by the handler that ran first
             self._unanswered = [number for number in self._unanswered + arrived if number != signum]
@@ -158,7 +159,9 @@ class _Arrivals:
         if self._read is None or self._users > 0:
             return
         with contextlib.suppress(ValueError):  # not the main thread: a child forked from another thread
-            signal.set_wakeup_fd(-1)
+            current = signal.set_wakeup_fd(-1)
+            if current != self._write:  # set since by another (an event loop made in the block): left to it
+                signal.set_wakeup_fd(current)
         for end in (self._read, self._write):
             os.close(end)
         self._read = self._write = None
@@ -173,6 +176,25 @@ class _Arrivals:
 
 
 os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
+
+
+def _drained(read):
+    """All the descriptor ``read`` holds (non-blocking): the numbers of every signal with a Python handler that came
+    since it was last drained, those of other signals too (a profiler's timer: SIGPROF, SIGALRM). Read in part
+    (4096 bytes), a handler that found thousands of those before the stops did not find its own, and named it
+    alone; the next one found both: a SIGTERM then a SIGINT was named SIGINT, SIGTERM, SIGINT. Where they filled
+    the pipe (64 kB of them between two stops) the stops' own numbers were not written: each is then named by its
+    handler, in Python's order (:meth:`_Arrivals.came`'s None), none lost."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(read, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def held_until_done(work, done=None):

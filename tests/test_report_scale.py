@@ -28,7 +28,9 @@ def test_a_long_training_log_is_read_as_a_few_hundred_points(runs_dir, monkeypat
     parse_json = fileio.parse_json
     monkeypatch.setattr(fileio, "parse_json", lambda text: parsed.append(text) or parse_json(text))
     [run] = [r for r in collect(runs_dir)[0] if r.run.name == "random0/A3B"]
-    assert [iteration for iteration, _ in run.losses] == [20 * (1 + 100 * i) for i in range(11) if i != 5]
+    iterations = [iteration for iteration, _ in run.losses]  # 11, evenly spaced among the losses: the event none
+    assert len(iterations) == 11 and 10_000 not in iterations
+    assert all(abs(iteration - 20 * (1 + 100 * i)) <= 40 for i, iteration in enumerate(iterations)), iterations
     assert run.losses[0] == (20, 6.99) and run.losses[-1] == (20_020, 7.0 - 1001 / 100)
     assert len([text for text in parsed if text in lines]) == 11
 
