@@ -67,11 +67,11 @@ class StopRequests(list):
             self._arrivals = _Arrivals.taken()
 
     def _heard(self, signum, frame):
-        came = self._arrivals.came(signum, set(self._previous)) if self._arrivals is not None else None
+        came = self._arrivals.came(signum, set(self._previous)) if self._arrivals is not None else [signum]
         if stopping.delivered_again() and self._owed:  # the stop it raised, swallowed, delivered again: raised again
             stopping.interrupt(signum, frame)
             return
-        self.extend(signal.Signals(stop).name for stop in (came if came is not None else [signum]))
+        self.extend(signal.Signals(stop).name for stop in came)
         if self.interrupt:
             self.interrupt, self._owed = False, True
             stopping.interrupt(signum, frame)  # swallowed, owed to the command too: no "Exception ignored" told
@@ -106,17 +106,17 @@ class _Arrivals:
     C handler writes each signal's number there as the signal comes, before Python runs any handler), taken
     for :class:`StopRequests` (main thread) where no one holds it: :meth:`taken` is None where someone does."""
 
-    held = []  # [the one taken] while one is: a child forked meanwhile (a launcher's run) lets it go
+    held = None  # the one taken, while one is: a child forked meanwhile (a launcher's run) lets it go
 
     def __init__(self, read, write):
-        self._read, self._write, self._unanswered = read, write, []  # numbers read whose handler has not run yet
+        self._read, self._write, self._unanswered = read, write, set()  # numbers read whose handler has not run yet
         self._users = 1  # the StopRequests listening with it: one inside another's block shares it
 
     @classmethod
     def taken(cls):
-        if cls.held:  # a StopRequests inside another's block (stops_held inside a training): the same descriptor
-            cls.held[0]._users += 1
-            return cls.held[0]
+        if cls.held is not None:  # a StopRequests inside another's block (stops_held inside a training): shared
+            cls.held._users += 1
+            return cls.held
         read, write = os.pipe()
         for end in (read, write):
             os.set_blocking(end, False)
@@ -125,8 +125,8 @@ class _Arrivals:
         except (ValueError, OSError):
             before = None
         if before == -1:
-            cls.held[:] = [cls(read, write)]
-            return cls.held[0]
+            cls.held = cls(read, write)
+            return cls.held
         if before is not None:  # someone's (an event loop's): theirs, as it was, with what came in between
             signal.set_wakeup_fd(before)
             came = _drained(read)
@@ -140,17 +140,18 @@ class _Arrivals:
     def came(self, signum, heard):
         """The signals of ``heard`` that came since the handlers last ran, in the order they came, for the handler
         of ``signum`` now running: [] where its coming was told by an earlier handler (they came together: that
-        one named both), None where the descriptor did not record it (the pipe full, or signum was not sent but
-        made due, as :func:`minitransfer.stopping.swallowed_stops_owed` delivers a stop again: its own number)."""
+        one named both), [signum] alone where the descriptor did not record it (the pipe full). A stop delivered
+        again (:func:`minitransfer.stopping.swallowed_stops_owed`, by ``_thread.interrupt_main``) is recorded as a
+        signal sent is."""
         numbers = _drained(self._read) if self._read is not None else b""
-        arrived = [number for number in numbers if number in heard]
+        arrived = list(dict.fromkeys(number for number in numbers if number in heard))
         if signum in self._unanswered:  # told already, by the handler that ran first
-            self._unanswered = [number for number in self._unanswered + arrived if number != signum]
-            return [number for number in dict.fromkeys(arrived) if number != signum]
+            self._unanswered = (self._unanswered | set(arrived)) - {signum}
+            return [number for number in arrived if number != signum]
         if signum not in arrived:
-            return None
-        self._unanswered = [number for number in dict.fromkeys(arrived) if number != signum]
-        return list(dict.fromkeys(arrived))
+            return [signum]
+        self._unanswered = set(arrived) - {signum}
+        return arrived
 
     def given_back(self, users=1):
         """The descriptor given back (none set) by ``users`` of it, once none is left; nothing where it was already,
@@ -165,14 +166,14 @@ class _Arrivals:
         for end in (self._read, self._write):
             os.close(end)
         self._read = self._write = None
-        _Arrivals.held.clear()
+        _Arrivals.held = None
 
     @classmethod
     def _let_go_in_child(cls):
         """In a child forked while one is held: its signals must not write into the parent's pipe (they would be
         named there as the parent's)."""
-        for held in cls.held[:]:
-            held.given_back(users=held._users)
+        if cls.held is not None:
+            cls.held.given_back(users=cls.held._users)
 
 
 os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
@@ -184,7 +185,7 @@ def _drained(read):
     (4096 bytes), a handler that found thousands of those before the stops did not find its own, and named it
     alone; the next one found both: a SIGTERM then a SIGINT was named SIGINT, SIGTERM, SIGINT. Where they filled
     the pipe (64 kB of them between two stops) the stops' own numbers were not written: each is then named by its
-    handler, in Python's order (:meth:`_Arrivals.came`'s None), none lost."""
+    handler, in Python's order (:meth:`_Arrivals.came`'s [signum]), none lost."""
     chunks = []
     while True:
         try:
