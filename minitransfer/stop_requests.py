@@ -150,7 +150,7 @@ class _Arrivals:
             return [number for number in arrived if number != signum]
         if signum not in arrived:
             return [signum]
-        self._unanswered = set(arrived) - {signum}
+        self._unanswered = (self._unanswered | set(arrived)) - {signum}  # those read earlier stay owed a name
         return arrived
 
     def given_back(self, users=1):
