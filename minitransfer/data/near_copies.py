@@ -183,6 +183,21 @@ def mirrored(thumbs):
     return thumbs.reshape(len(thumbs), SIDE, SIDE)[:, :, ::-1].reshape(len(thumbs), SIDE * SIDE)
 
 
+def _copies_of(these, those, progress=None):
+    """{row of ``these``: (row of ``those``, mirrored)} for each of the thumbnails ``these`` that is a near copy of
+    one of ``those`` (:func:`near_copies`; ``those`` :func:`normalized`), as it is or mirrored (the first pair found,
+    unmirrored first); ``progress(images done)`` as they are compared."""
+    found = {}
+
+    def compared(rows):  # rows of the unmirrored, then of the mirrored: each image twice
+        if progress is not None:
+            progress(rows // 2)
+
+    for row, column in near_copies(np.concatenate([these, mirrored(these)]), those, compared, normal=True):
+        found.setdefault(row % len(these), (column, row >= len(these)))
+    return found
+
+
 def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
     """([((subset, index, label) of ``target``, (subset, index, label) of ``source``, mirrored, window)] of each image
     of the opened dataset ``target`` that is a near copy of one of ``source``, of a part of it (``windows``' names,
@@ -206,18 +221,13 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
         compared = np.flatnonzero(~plain(thumbs))
         plain_here += len(thumbs) - len(compared)
 
-        def compared_so_far(rows, done=done):  # rows of the unmirrored, then of the mirrored: each image twice
+        def compared_so_far(images, done=done):
             if progress is not None:
-                progress(done + rows // 2, total, f"comparing the images of {target.path.name} with "
-                                                  f"{source.path.name}'s")
+                progress(done + images, total, f"comparing the images of {target.path.name} with {source.path.name}'s")
 
-        found = {}  # {row: (column, mirrored)}: an unmirrored row's pair first, then a mirrored row's
-        for row, column in near_copies(np.concatenate([thumbs[compared], mirrored(thumbs[compared])]), every,
-                                       compared_so_far, normal=True):
-            found.setdefault(row % len(compared), (column, row >= len(compared)))
         copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])),
                     where[kept[column % len(kept)]], mirror, windows[column // len(kept)])
-                   for row, (column, mirror) in sorted(found.items())]
+                   for row, (column, mirror) in sorted(_copies_of(thumbs[compared], every, compared_so_far).items())]
         done += len(thumbs)
     return copies, plain_here, plain_there
 
@@ -276,21 +286,6 @@ def _image(files, subset, index):
     dataset, :func:`.image_files.recorded_files`, or None), with the subset and index, else these alone."""
     described = f"{subset} image {index}"
     return described if files is None else f"{image_files.shown(files[subset][index])} ({described})"
-
-
-def _copies_of(these, those, progress=None):
-    """{row of ``these``: (row of ``those``, mirrored)} for each of the thumbnails ``these`` that is a near copy of
-    one of ``those`` (:func:`near_copies`; both :func:`normalized`), as it is or mirrored (the first pair found,
-    unmirrored first); ``progress(images done)`` as they are compared."""
-    found = {}
-    if len(these) and len(those):
-        def compared(rows):  # rows of the unmirrored, then of the mirrored: each image twice
-            if progress is not None:
-                progress(rows // 2)
-
-        for row, column in near_copies(np.concatenate([these, mirrored(these)]), those, compared, normal=True):
-            found.setdefault(row % len(these), (column, row >= len(these)))
-    return found
 
 
 def copies_within(data, progress=None):
