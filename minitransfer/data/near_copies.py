@@ -25,6 +25,8 @@ thumbnail window, the source normalized again for each batch), 14 to 19 s (each 
 the grey levels once for every window, the source normalized once).
 """
 
+import collections
+
 import numpy as np
 
 from . import image_files
@@ -261,16 +263,11 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
         lines.append(f"{named_target} and {named_source}: none of the {total} images of {named_target} looks like an "
                      f"image of {named_source}{left}")
         return lines
-    pairs = {}
-    for (_, _, label), (_, _, other), _, _ in copies:
-        pairs[label, other] = pairs.get((label, other), 0) + 1
-    ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
     looks = "looks" if len(copies) == 1 else "look"
     lines.append(f"{named_target} and {named_source}: {len(copies)} of the {total} images of {named_target} {looks} "
                  f"like images of {named_source} (the same photo resized, re-encoded, re-lit, cut or mirrored): "
-                 + "; ".join(f"{count} of {name(target, label)} like {name(source, other)}"
-                             for (label, other), count in ranked[:SHOWN])
-                 + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
+                 + _class_pairs([(here[2], there[2]) for here, there, _, _ in copies],
+                                lambda label, other: f"{name(target, label)} like {name(source, other)}") + left)
     mine, theirs = image_files.recorded_files(target), image_files.recorded_files(source)
     lines += [f"  {_image(mine, subset, index)} of {name(target, label)} like "
               f"{_image(theirs, other_subset, other_index)} of {name(source, other)}"
@@ -279,6 +276,15 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
     if len(copies) > SHOWN:
         lines.append(f"  ... {len(copies) - SHOWN} more")
     return lines
+
+
+def _class_pairs(pairs, like):
+    """How an overlap's line counts its copies by pair of classes: "N of A like B" (``like(label, other)`` naming the
+    two) for the :data:`SHOWN` commonest of ``pairs`` ((label, other) of each copy; ties by label), then how many
+    pairs more."""
+    ranked = sorted(collections.Counter(pairs).items(), key=lambda item: (-item[1], item[0]))
+    return "; ".join(f"{count} of {like(label, other)}" for (label, other), count in ranked[:SHOWN]) \
+        + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "")
 
 
 def _image(files, subset, index):
@@ -326,6 +332,10 @@ def within_lines(data, named, progress=None):
     measures memory), and its training images that look like another class's (a photo under two labels), counted by
     pair of classes, the first few named by their files."""
     from minitransfer import class_tables  # here: it imports config_checks, which a decode worker needs not
+
+    def name(label):
+        return class_tables.described_class(data.classes[label])
+
     held_out, across, left_out = copies_within(data, progress)
     files = image_files.recorded_files(data)
     lines = []
@@ -338,16 +348,10 @@ def within_lines(data, named, progress=None):
         if not copies:
             lines.append(f"{named}: none of its {these} looks like {those}{left}")
             continue
-        pairs = {}
-        for (_, _, label), (_, _, other), _ in copies:
-            pairs[label, other] = pairs.get((label, other), 0) + 1
-        ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
         lines.append(f"{named}: {len(copies)} of its {these} look{'s' if len(copies) == 1 else ''} like {those} (the "
                      f"same photo resized, re-encoded, re-lit or mirrored): "
-                     + "; ".join(f"{count} of {class_tables.described_class(data.classes[label])} like "
-                                 f"{class_tables.described_class(data.classes[other])}"
-                                 for (label, other), count in ranked[:SHOWN])
-                     + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
+                     + _class_pairs([(mine[2], theirs[2]) for mine, theirs, _ in copies],
+                                    lambda label, other: f"{name(label)} like {name(other)}") + left)
         lines += [f"  {_image(files, *mine[:2])} like {_image(files, *theirs[:2])}" + (" mirrored" if mirror else "")
                   for mine, theirs, mirror in copies[:SHOWN]]
         if len(copies) > SHOWN:
