@@ -100,12 +100,10 @@ def overlap_command(target, source, crops):
     def overlap():
         data = dataset.open_dataset(target)
         other = data if within else dataset.open_dataset(source)
-        with data.reading(), contextlib.ExitStack() as held, contextlib.closing(shown_progress("overlap")) as progress:
-            if within:
-                lines = near_copies.within_lines(data, target, progress)
-            else:
-                held.enter_context(other.reading())
-                lines = near_copies.overlap_lines(data, other, target, source, progress, crops)
+        with data.reading(), contextlib.nullcontext() if within else other.reading(), \
+                contextlib.closing(shown_progress("overlap")) as progress:
+            lines = (near_copies.within_lines(data, target, progress) if within
+                     else near_copies.overlap_lines(data, other, target, source, progress, crops))
         for line in lines:
             echo(line)
 

@@ -43,7 +43,6 @@ import time
 
 from minitransfer import file_owners, fileio, stopping
 from minitransfer.open_files import limit_reached
-from minitransfer.path_kinds import path_kind
 from minitransfer.progress import duration
 
 from .schema import REPREPARE, DatasetError, DatasetUnreadable, read_error
@@ -264,8 +263,8 @@ def not_a_regular_file(path):
     socket, a character or block device, a folder: :func:`minitransfer.path_kinds.path_kind`); "not a regular file"
     where it is one again, or gone, by the time it is looked at. The one wording of a file the import skips
     (:func:`.decode.open_regular_file`), of a shard or mean image that meta.json lists (:func:`_file_key`) and of a
-    shard a reader finds so (:func:`.image_reader.not_a_shard_file`): the three were worded apart, two as "(a named
-    pipe, a socket or a device)", not saying which."""
+    shard a reader finds so (:func:`.image_reader.not_a_shard_file`)."""
+    from minitransfer.path_kinds import path_kind  # here: each decode worker imports this module, not needing it
     kind = path_kind(path)
     return "not a regular file" if kind in ("a file", "nothing") else f"not a regular file but {kind}"
 

@@ -13,6 +13,10 @@ more thumbnail per source image to compare with. A plain image (:func:`plain`: a
 of one gradient: a thumbnail near a plane) is a near copy of every other of its gradient by that measure (what is
 left of it mostly noise), so such images are left out, and counted.
 
+One dataset given as both is compared within itself (:func:`copies_within`, whole images, mirrored too): its
+validation images that are one of its training photos so changed, and its training images that look like another
+class's.
+
 Measured (tests/overlap_photos.py's photo-like images, 256 px, prepared at 64 and at 32 px as JPEGs of quality
 75): of 400 distinct images, none called a copy of another, whole or by any of the 12 windows, mirrored or not (the
 closest 0.24 apart on average); found: 100% resized, 95% 30 levels lighter, 100% of 0.7 times the contrast, 83% of
@@ -24,6 +28,8 @@ the windows. The whole command, synthetic datasets of 2000 and 20000 images of 6
 thumbnail window, the source normalized again for each batch), 14 to 19 s (each thumbnail two products of matrices,
 the grey levels once for every window, the source normalized once).
 """
+
+import collections
 
 import numpy as np
 
@@ -183,6 +189,21 @@ def mirrored(thumbs):
     return thumbs.reshape(len(thumbs), SIDE, SIDE)[:, :, ::-1].reshape(len(thumbs), SIDE * SIDE)
 
 
+def _copies_of(these, those, progress=None):
+    """{row of ``these``: (row of ``those``, mirrored)} for each of the thumbnails ``these`` that is a near copy of
+    one of ``those`` (:func:`near_copies`; ``those`` :func:`normalized`), as it is or mirrored (the first pair found,
+    unmirrored first); ``progress(images done)`` as they are compared."""
+    found = {}
+
+    def compared(rows):  # rows of the unmirrored, then of the mirrored: each image twice
+        if progress is not None:
+            progress(rows // 2)
+
+    for row, column in near_copies(np.concatenate([these, mirrored(these)]), those, compared, normal=True):
+        found.setdefault(row % len(these), (column, row >= len(these)))
+    return found
+
+
 def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
     """([((subset, index, label) of ``target``, (subset, index, label) of ``source``, mirrored, window)] of each image
     of the opened dataset ``target`` that is a near copy of one of ``source``, of a part of it (``windows``' names,
@@ -206,18 +227,13 @@ def shared_images(target, source, progress=None, windows=tuple(WINDOWS)):
         compared = np.flatnonzero(~plain(thumbs))
         plain_here += len(thumbs) - len(compared)
 
-        def compared_so_far(rows, done=done):  # rows of the unmirrored, then of the mirrored: each image twice
+        def compared_so_far(images, done=done):
             if progress is not None:
-                progress(done + rows // 2, total, f"comparing the images of {target.path.name} with "
-                                                  f"{source.path.name}'s")
+                progress(done + images, total, f"comparing the images of {target.path.name} with {source.path.name}'s")
 
-        found = {}  # {row: (column, mirrored)}: an unmirrored row's pair first, then a mirrored row's
-        for row, column in near_copies(np.concatenate([thumbs[compared], mirrored(thumbs[compared])]), every,
-                                       compared_so_far, normal=True):
-            found.setdefault(row % len(compared), (column, row >= len(compared)))
         copies += [((subset, int(compared[row]), int(mine[subset][1][compared[row]])),
                     where[kept[column % len(kept)]], mirror, windows[column // len(kept)])
-                   for row, (column, mirror) in sorted(found.items())]
+                   for row, (column, mirror) in sorted(_copies_of(thumbs[compared], every, compared_so_far).items())]
         done += len(thumbs)
     return copies, plain_here, plain_there
 
@@ -251,16 +267,11 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
         lines.append(f"{named_target} and {named_source}: none of the {total} images of {named_target} looks like an "
                      f"image of {named_source}{left}")
         return lines
-    pairs = {}
-    for (_, _, label), (_, _, other), _, _ in copies:
-        pairs[label, other] = pairs.get((label, other), 0) + 1
-    ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
     looks = "looks" if len(copies) == 1 else "look"
     lines.append(f"{named_target} and {named_source}: {len(copies)} of the {total} images of {named_target} {looks} "
                  f"like images of {named_source} (the same photo resized, re-encoded, re-lit, cut or mirrored): "
-                 + "; ".join(f"{count} of {name(target, label)} like {name(source, other)}"
-                             for (label, other), count in ranked[:SHOWN])
-                 + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
+                 + _class_pairs([(here[2], there[2]) for here, there, _, _ in copies],
+                                lambda label, other: f"{name(target, label)} like {name(source, other)}") + left)
     mine, theirs = image_files.recorded_files(target), image_files.recorded_files(source)
     lines += [f"  {_image(mine, subset, index)} of {name(target, label)} like "
               f"{_image(theirs, other_subset, other_index)} of {name(source, other)}"
@@ -271,26 +282,20 @@ def overlap_lines(target, source, named_target, named_source, progress=None, cro
     return lines
 
 
+def _class_pairs(pairs, like):
+    """How an overlap's line counts its copies by pair of classes: "N of A like B" (``like(label, other)`` naming the
+    two) for the :data:`SHOWN` commonest of ``pairs`` ((label, other) of each copy; ties by label), then how many
+    pairs more."""
+    ranked = sorted(collections.Counter(pairs).items(), key=lambda item: (-item[1], item[0]))
+    return "; ".join(f"{count} of {like(label, other)}" for (label, other), count in ranked[:SHOWN]) \
+        + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "")
+
+
 def _image(files, subset, index):
     """How an overlap's line names image ``index`` of ``subset``: its file as ``files`` records it (those of a
     dataset, :func:`.image_files.recorded_files`, or None), with the subset and index, else these alone."""
     described = f"{subset} image {index}"
     return described if files is None else f"{image_files.shown(files[subset][index])} ({described})"
-
-
-def _copies_of(these, those, progress=None):
-    """{row of ``these``: (row of ``those``, mirrored)} for each of the thumbnails ``these`` that is a near copy of
-    one of ``those`` (:func:`near_copies`; both :func:`normalized`), as it is or mirrored (the first pair found,
-    unmirrored first); ``progress(images done)`` as they are compared."""
-    found = {}
-    if len(these) and len(those):
-        def compared(rows):  # rows of the unmirrored, then of the mirrored: each image twice
-            if progress is not None:
-                progress(rows // 2)
-
-        for row, column in near_copies(np.concatenate([these, mirrored(these)]), those, compared, normal=True):
-            found.setdefault(row % len(these), (column, row >= len(these)))
-    return found
 
 
 def copies_within(data, progress=None):
@@ -331,6 +336,10 @@ def within_lines(data, named, progress=None):
     measures memory), and its training images that look like another class's (a photo under two labels), counted by
     pair of classes, the first few named by their files."""
     from minitransfer import class_tables  # here: it imports config_checks, which a decode worker needs not
+
+    def name(label):
+        return class_tables.described_class(data.classes[label])
+
     held_out, across, left_out = copies_within(data, progress)
     files = image_files.recorded_files(data)
     lines = []
@@ -343,16 +352,10 @@ def within_lines(data, named, progress=None):
         if not copies:
             lines.append(f"{named}: none of its {these} looks like {those}{left}")
             continue
-        pairs = {}
-        for (_, _, label), (_, _, other), _ in copies:
-            pairs[label, other] = pairs.get((label, other), 0) + 1
-        ranked = sorted(pairs.items(), key=lambda item: (-item[1], item[0]))
         lines.append(f"{named}: {len(copies)} of its {these} look{'s' if len(copies) == 1 else ''} like {those} (the "
                      f"same photo resized, re-encoded, re-lit or mirrored): "
-                     + "; ".join(f"{count} of {class_tables.described_class(data.classes[label])} like "
-                                 f"{class_tables.described_class(data.classes[other])}"
-                                 for (label, other), count in ranked[:SHOWN])
-                     + (f"; {len(ranked) - SHOWN} more pairs of classes" if len(ranked) > SHOWN else "") + left)
+                     + _class_pairs([(mine[2], theirs[2]) for mine, theirs, _ in copies],
+                                    lambda label, other: f"{name(label)} like {name(other)}") + left)
         lines += [f"  {_image(files, *mine[:2])} like {_image(files, *theirs[:2])}" + (" mirrored" if mirror else "")
                   for mine, theirs, mirror in copies[:SHOWN]]
         if len(copies) > SHOWN:
