@@ -43,13 +43,20 @@ def usable_cpus(root="/", environ=os.environ):
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "MKL_NUM_THREADS")
 
 
+def threads_chosen(environ=os.environ):
+    """Whether ``environ`` (a process's environment) chooses NumPy's BLAS threads: sets any of
+    :data:`THREAD_VARIABLES`, which then are the user's alone (:func:`bound_blas_threads`, a grid's slots): a grid
+    that set the others beside a user's OMP_NUM_THREADS=1 gave OpenBLAS an OPENBLAS_NUM_THREADS it reads first."""
+    return any(name in environ for name in THREAD_VARIABLES)
+
+
 def bound_blas_threads(root="/", load=lambda: importlib.import_module("numpy")):
     """Load NumPy (``load``) with at most :func:`usable_cpus` BLAS threads where a CPU quota (or a
     SLURM job's cores per task) binds tighter than the affinity: a training on a 2-core quota of a
     64-core host ran 64 threads taking turns on 2. Too late once NumPy is loaded, and nothing to do
     where the user set one of :data:`THREAD_VARIABLES`. They are set for the load only: the
     processes this one starts (a grid's slots, which share the cores out) choose their own."""
-    if "numpy" in sys.modules or any(name in os.environ for name in THREAD_VARIABLES):
+    if "numpy" in sys.modules or threads_chosen():
         return
     cores = usable_cpus(root)
     if cores >= _affinity():

@@ -20,7 +20,7 @@ import signal
 import subprocess
 
 from minitransfer import cuda, launcher, stopping, train_log
-from minitransfer.cpus import THREAD_VARIABLES, usable_cpus
+from minitransfer.cpus import THREAD_VARIABLES, threads_chosen, usable_cpus
 
 
 def _as_the_run_starts(grid, own_train):
@@ -99,14 +99,13 @@ class TrainProcesses:
     def _environment(self, device):
         """A run's environment: its GPU, and where the grid runs several processes at once, its share
         (:attr:`shares`) of the cores this process may use for NumPy's threads (a CPU run's training, a GPU
-        run's host work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count."""
+        run's host work; eight GPU processes on 16 cores took 16 threads each), unless the user chose a count (by any
+        of :data:`minitransfer.cpus.THREAD_VARIABLES`)."""
         env = dict(os.environ)
         if device is not None:
             env["CUDA_VISIBLE_DEVICES"] = env[cuda.GRID_DEVICE] = str(device)
-        if self.shares > 1:
-            threads = str(max(1, usable_cpus() // self.shares))
-            for name in THREAD_VARIABLES:
-                env.setdefault(name, threads)
+        if self.shares > 1 and not threads_chosen(env):  # one the user set: set none beside it (cpus.threads_chosen)
+            env.update(dict.fromkeys(THREAD_VARIABLES, str(max(1, usable_cpus() // self.shares))))
         return env
 
     def close(self):

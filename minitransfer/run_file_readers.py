@@ -1,8 +1,9 @@
 """A run's files read back for the report (:func:`minitransfer.results.collect`), trusting none of
 them: its result.json, config.json and treatment.json (:func:`read_json`; result.json then judged as train's
 summary of its run by :mod:`minitransfer.result_checks`), its eval.csv (:func:`read_curve`, :func:`read_log`)
-and metrics.jsonl (:func:`read_losses`: at most :data:`LOSS_POINTS` training losses), and of its weights file
-the two root attributes that tell its eval.csv rows (:func:`read_weights_sums`). A file that
+and metrics.jsonl (:func:`is_loss_record`; at most :data:`LOSS_POINTS` training losses, which
+:mod:`minitransfer.results` samples), and of its weights file the two root attributes that tell its eval.csv rows
+(:func:`read_weights_sums`). A file that
 is not one (a folder, a named pipe, a device) or holds more than train writes there
 (:func:`checked`) is refused, as is a damaged one, with an :class:`UnreadableRun` naming it (a
 :class:`FileUnreadable` where the system would not read it);
@@ -63,12 +64,6 @@ def stamp(path):
 # 22,500 batches a CaffeNet run logs, read for each of a grid's 1,000 runs, took most of the report's
 # time and memory (and 100 MB of SVG).
 LOSS_POINTS = 500
-
-
-def read_losses(path):
-    """The records of the metrics.jsonl ``path``, at most :data:`LOSS_POINTS` of its lines parsed
-    (:func:`minitransfer.run_logs.read_metrics`)."""
-    return run_logs.read_metrics(path, most=LOSS_POINTS)
 
 
 def is_loss_record(record):

@@ -6,9 +6,11 @@ weights than the run uninterrupted, and than info's "made again by" command make
 of the call that finished it). A CPU run logs its threads to metrics.jsonl as it starts (:func:`started_on`);
 a resumption goes on on those its iterations so far trained on (:func:`resumed_on`), as it goes on with their seed
 and options, and says so. Every resume command printed (info, report, train's stop line)
-makes the bits of the run uninterrupted so, pasted into any shell.
+makes the bits of the run uninterrupted so, pasted into any shell. The count a resumption sets is its run's alone
+(:func:`kept`): the process's own is back once it ends.
 """
 
+import contextlib
 import os
 
 from minitransfer import cpus, fileio
@@ -91,3 +93,17 @@ def resumed_on(metrics, start, device):
     return (f"note: this run trained its iterations up to {start} on {threads} ({cpus.blas_kernels()}): it continues "
             f"on {threads}, not the {now} this process was given ({given}), as OpenBLAS sums a product's terms in "
             f"another order on another number of threads: its network is the bits of the run uninterrupted")
+
+
+@contextlib.contextmanager
+def kept(device):
+    """This process's BLAS threads as they are (a run on ``device`` "cpu"), set again once the block (a training)
+    ends, however it ends: the count a resumption sets (:func:`resumed_on`) is its run's alone. It stayed set: a
+    notebook given OMP_NUM_THREADS=2 that resumed a run recorded on 1 thread trained its next fresh run on 1 thread,
+    and logged it so."""
+    before = cpus.blas_threads() if device == "cpu" else None
+    try:
+        yield
+    finally:
+        if before is not None and cpus.blas_threads() != before:
+            cpus.set_blas_threads(before)

@@ -31,7 +31,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import dead_ends, fileio, host_memory, stopping, train_log
+from minitransfer import dead_ends, fileio, host_memory, run_threads, stopping, train_log
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
 from minitransfer.files_in_the_way import RUN_FILE_ROLES, read_first, refuse_files_in_the_way
 from minitransfer.home_paths import expanded_fields
@@ -238,11 +238,12 @@ def _train(plan, on_iteration, stop, run_lock, show_result):
     refuse_files_in_the_way(plan.run_dir, *(name for name in RUN_FILE_ROLES if name not in checked_first))
     if plan.device == "cpu":
         host_memory.keep_freed_memory()
-    run = Run(plan, stop, run_lock)
-    stop.listen()  # to the end: a stop while the weights are written lets the run finish
-    with run.batches:
-        _iterations(run, on_iteration)
-    return run.finish(run.write_weights(), show_result)
+    with run_threads.kept(plan.device):  # a resumption's count (run_threads.resumed_on): its result.json's too
+        run = Run(plan, stop, run_lock)
+        stop.listen()  # to the end: a stop while the weights are written lets the run finish
+        with run.batches:
+            _iterations(run, on_iteration)
+        return run.finish(run.write_weights(), show_result)
 
 
 def _iterations(run, on_iteration):
