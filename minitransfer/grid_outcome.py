@@ -16,7 +16,8 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
-from minitransfer.grid_plan_text import bad_checkpoint_step, checkpoint_refused
+from minitransfer.bad_checkpoint import bad_checkpoint_step
+from minitransfer.grid_plan_text import checkpoint_refused
 from minitransfer.grid_status import BAD_CHECKPOINT, error_line, last_log_line
 from minitransfer.memory_kills import LOG_TAIL
 from minitransfer.run_labels import name_order
