@@ -63,8 +63,7 @@ def chance_note(runs, facts=None, figure="figure2"):
     found = bases_against_chance([r for r in runs if draw(r.run) in against], facts)[0]
     if not found:
         return ""
-    untold = at_chance_kinds(found)[1]
-    counts = sorted({images for r, chance, images, unbalanced in found})
+    _, untold, counts = at_chance_kinds(found)  # counts: the validation images of the bases that cannot be told
     kinds = "no better than chance" + (f", or {cannot_be_told(counts)}," if untold else "")
     names = some_names([shortened(r.run.name) for r, *_ in found])
     why = ("its line is what guessing scores, not what every training image taught (findings.md lists them among "
