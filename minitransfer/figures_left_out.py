@@ -72,11 +72,12 @@ def chance_note(runs, facts=None, figure="figure2"):
     return wrapped(f"Careful: bases {kinds} ({names}): {why}", NOTE_LINE)
 
 
-def say_left_out(figures, results, left_out, unfinished=()):
+def say_left_out(figures, results, left_out, unfinished=(), facts=None):
     """Under each figure of ``figures`` ({stem: figure}) that draws networks, what it does not
     (:func:`left_out_note`; ``unfinished``: the names of the runs not finished), below a note it already has
-    (Figure S1's runs at chance), and where it draws networks against bases at chance, so (:func:`chance_note`)."""
-    facts = {}  # each dataset read once for every figure
+    (Figure S1's runs at chance), and where it draws networks against bases at chance, so (:func:`chance_note`).
+    ``facts``: the datasets read already (the report's), each read once for every figure where None."""
+    facts = {} if facts is None else facts
     for name, figure in figures.items():
         if name not in FIGURE_RUNS:
             continue
