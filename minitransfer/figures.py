@@ -133,7 +133,8 @@ def _laid_out(figure):
 
 
 @stopping.stop_not_replaced()  # as render's: it lays out, measures and draws with matplotlib's
-def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=(), unfinished=()):
+def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, left_out=(), unfinished=(),
+             facts=None):
     """{file stem: figure} of every figure the runs allow: figure2 with random-split runs, figure3
     with natural-split or random-frozen ones (each also with the paper's runs as ``reference``: they
     have both), not drawn empty for a grid of other runs alone (a cross-dataset grid's). ``bases``:
@@ -141,7 +142,8 @@ def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, 
     tables too; built now where None); ``reference_bases``: those of ``reference``, as ``bases``;
     ``left_out``: the report's "name: why" of the runs it left out, said under every figure of networks
     with its networks without an evaluation (:func:`minitransfer.figures_left_out.say_left_out`), and the names of
-    the runs ``unfinished`` (not finished, or planned and not started), said there too."""
+    the runs ``unfinished`` (not finished, or planned and not started), said there too; ``facts``: the datasets
+    the report read already (:func:`minitransfer.run_facts.validation_sets`'), read now where None."""
     figures, bases = {}, built_bases(results, bases)
     if reference or select(results, "random"):
         figures["figure2"] = figure2(Figure, results, reference, bases=bases)
@@ -154,7 +156,7 @@ def draw_all(Figure, results, reference=None, bases=None, reference_bases=None, 
                                           names=CROSS_NAMES, bases=bases)
     if select(results, "all", "reduced"):
         figures["figure_s1"] = figure_s1(Figure, results, reference)
-    say_left_out(figures, results, left_out, unfinished)
+    say_left_out(figures, results, left_out, unfinished, facts)
     escaped = {name for name in natural_families(results) if figure_fonts.drawable(name) != name}
     for figure in figures.values():
         escaped |= readable(figure)

@@ -63,8 +63,7 @@ def chance_note(runs, facts=None, figure="figure2"):
     found = bases_against_chance([r for r in runs if draw(r.run) in against], facts)[0]
     if not found:
         return ""
-    untold = at_chance_kinds(found)[1]
-    counts = sorted({images for r, chance, images, unbalanced in found})
+    _, untold, counts = at_chance_kinds(found)  # counts: the validation images of the bases that cannot be told
     kinds = "no better than chance" + (f", or {cannot_be_told(counts)}," if untold else "")
     names = some_names([shortened(r.run.name) for r, *_ in found])
     why = ("its line is what guessing scores, not what every training image taught (findings.md lists them among "
@@ -73,11 +72,12 @@ def chance_note(runs, facts=None, figure="figure2"):
     return wrapped(f"Careful: bases {kinds} ({names}): {why}", NOTE_LINE)
 
 
-def say_left_out(figures, results, left_out, unfinished=()):
+def say_left_out(figures, results, left_out, unfinished=(), facts=None):
     """Under each figure of ``figures`` ({stem: figure}) that draws networks, what it does not
     (:func:`left_out_note`; ``unfinished``: the names of the runs not finished), below a note it already has
-    (Figure S1's runs at chance), and where it draws networks against bases at chance, so (:func:`chance_note`)."""
-    facts = {}  # each dataset read once for every figure
+    (Figure S1's runs at chance), and where it draws networks against bases at chance, so (:func:`chance_note`).
+    ``facts``: the datasets read already (the report's), each read once for every figure where None."""
+    facts = {} if facts is None else facts
     for name, figure in figures.items():
         if name not in FIGURE_RUNS:
             continue

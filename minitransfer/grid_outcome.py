@@ -16,7 +16,8 @@ from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE, divergence
 from minitransfer.results import METRICS_FILE
 from minitransfer.run_remedies import TRAIN_GRID_AGAIN
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
-from minitransfer.grid_plan_text import bad_checkpoint_step, checkpoint_refused
+from minitransfer.bad_checkpoint import bad_checkpoint_step
+from minitransfer.grid_plan_text import checkpoint_refused
 from minitransfer.grid_status import BAD_CHECKPOINT, error_line, last_log_line
 from minitransfer.memory_kills import LOG_TAIL
 from minitransfer.run_labels import name_order
@@ -119,17 +120,17 @@ class GridOutcome:
         whose weights cannot be read (:attr:`damaged`) is said apart: a rerun alone does not train its runs."""
         if not self.blocked:
             return None
-        names, lines = sorted(self.blocked, key=name_order), []
+        names, lines, parent = sorted(self.blocked, key=name_order), [], self.waited_for
         for unread in (False, True):  # the bases that did not finish; those whose weights cannot be read
-            waiting = [name for name in names if self.waited_for[name] and (self.waited_for[name] in self.damaged)
-                       == unread]
-            parents = sorted({self.waited_for[name] for name in waiting}, key=name_order)
-            them, those = ("them" if len(waiting) > 1 else "it"), ("them" if len(parents) > 1 else "it")
-            why = f"cannot be read (see the bad data above): replace {those}, then a rerun trains {them}" if unread \
-                else f"did not finish (a rerun trains {them} after {'those' if len(parents) > 1 else 'it'})"
+            waiting = [name for name in names if parent[name] and (parent[name] in self.damaged) == unread]
+            parents = sorted({parent[name] for name in waiting}, key=name_order)
+            several, many = len(waiting) > 1, len(parents) > 1
+            them = "them" if several else "it"
+            why = (f"cannot be read (see the bad data above): replace {'them' if many else 'it'}, then a rerun trains "
+                   f"{them}" if unread else f"did not finish (a rerun trains {them} after {'those' if many else 'it'})")
             lines += [f"{some_names(waiting)}: not run, as {'the weights of ' if unread else ''}{some_names(parents)}, "
-                      f"which {'they copy' if len(waiting) > 1 else 'it copies'} from, {why}"] if waiting else []
-        unplaced = [name for name in names if not self.waited_for[name]]  # every GPU retired before they started
+                      f"which {'they copy' if several else 'it copies'} from, {why}"] if waiting else []
+        unplaced = [name for name in names if not parent[name]]  # every GPU retired before they started
         trains = f"a rerun trains {'them' if len(unplaced) > 1 else 'it'}"
         return "; ".join(lines + ([f"{some_names(unplaced)}: not run: every GPU was retired ({trains})"]
                                   if unplaced else []))

@@ -226,7 +226,8 @@ def _write_report(runs_dir, out_dir, reference, figures):
     Figure = figure_module.figure_class() if figures else None
     notice = figure_module.DrawNotice(f"{len(results):,} run{'s' * (len(results) != 1)}")
     drawn = (figure_module.draw_all(Figure, results, reference_results, report.bases, reference_bases,
-                                    report.left_out, unfinished=[*report.unfinished, *report.planned])
+                                    report.left_out, unfinished=[*report.unfinished, *report.planned],
+                                    facts=report.dataset_facts)
              if Figure is not None else {})
     files = [(name, suffix) for name in figure_module.FIGURES if name in drawn for suffix in FIGURE_FORMATS]
     for number, (name, suffix) in enumerate(files, start=1):

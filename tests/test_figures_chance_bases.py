@@ -56,3 +56,15 @@ def test_a_base_is_named_only_under_the_figures_that_draw_it():
     assert "chance" not in _note(drawn["figure3"]), _note(drawn["figure3"])
     note = _note(drawn["figure_s1"])
     assert "bases no better than chance (all/base)" in note and "what guessing scores" in note, note
+
+
+def test_the_count_of_validation_images_said_is_that_of_the_bases_that_cannot_be_told():
+    # random0/baseA at chance on 500 images (learned nothing), random0/baseB on 20: 3·sqrt(0.1·0.9/20) = 0.20 points
+    # above chance is wider than the 10 points a band may be, so baseB cannot be told; the 20 images are its, and the
+    # note words them as such, not "their validation images" of both bases
+    runs = grid.plan_grid(random_seeds=(0,), layers=(1,))
+    results = [dataclasses.replace(r, mean10_top1=BAND - 0.01) if r.run.name == "random0/baseA" else
+               dataclasses.replace(r, mean10_top1=0.15, scored_on=(20, CLASSES)) if r.run.name == "random0/baseB" else r
+               for r in _results(runs, 0.6)]
+    note = _note(figures.draw_all(Figure, results)["figure2"])
+    assert "or that cannot be told from chance on 20 validation images, (random0/baseA, random0/baseB)" in note, note

@@ -212,9 +212,9 @@ def _lines(written, runs):
     yield from _some(written, "failed", written.failed)
     yield from _some(written, "left out", written.left_out)
     yield from _some(written, "left out of the findings", written.without_base)
-    width = max((len(name) for name in written.files), default=0)  # figure_s1.png's 13 characters too
+    width = max([12, *map(len, written.files)])  # figure_s1.png's 13 characters too
     for name, path in written.files.items():
-        yield echo, f"  {name:{max(width, 12)}s} {path}"
+        yield echo, f"  {name:{width}s} {path}"
     if not written.figures:
         yield echo, f"figures not drawn: matplotlib is missing ({reports.PLOT_HINT})"
     yield echo, "what these networks show (percentage points, ± one standard error):"
