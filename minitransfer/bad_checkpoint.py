@@ -37,13 +37,28 @@ def grid_run_again(folder):
     return f"it is a grid's run: {bad_checkpoint_step(folder)}, then {rerun_its_grid(folder)}, which trains it again"
 
 
-def rerun_its_grid(folder):
+def rerun_its_grid(folder, aside=""):
     """"rerun the experiment command that planned it (minitransfer experiment -o OUT with the grid's options)": how
-    the grid's run in ``folder`` is trained (again), the grid's folder (two above: OUT/random0/A1B.run) named where its
-    plan is there: :func:`grid_run_again`'s, and that of a grid's run stopped before its first checkpoint
-    (:func:`minitransfer.run_remedies.run_without_network`), which named no folder."""
+    the grid's run in ``folder`` is trained (again), the grid's folder named where its plan is there
+    (:func:`planning_grid`): :func:`grid_run_again`'s, that of a grid's run stopped before its first checkpoint
+    (:func:`minitransfer.run_remedies.run_without_network`), which named no folder, and that of a run the grid planned
+    and never started (:func:`minitransfer.grid_status.planned_not_started`). ``aside``: words said after the grid's
+    options, inside the parentheses ("; a grid for SLURM: ...")."""
+    grid = planning_grid(folder)
+    planned_by = "experiment" if grid is None else f"experiment -o {shlex.quote(str(grid))}"
+    return f"rerun the experiment command that planned it (minitransfer {planned_by} with the grid's options{aside})"
+
+
+def planning_grid(folder):
+    """The folder of the grid that planned the run in ``folder`` (two above: OUT/random0/A1B.run), where its plan is
+    there; None where it is not (the run folder moved, or its grid's plan gone: naming the folder two above would
+    plan a new grid there). As given where the path names both folders (``out/random0/A1B.run``: ``out``, as the
+    user typed it), else absolute: "A1B.run" in random0, "../A1B.run" or "." in the run folder name no grid's folder,
+    whose parent's parent ("." for a path of one folder) was said, and its command planned a grid anew."""
     from minitransfer.experiment import PLAN_FILE  # as above
 
-    grid = pathlib.Path(os.path.abspath(folder)).parent.parent
-    planned_by = f"experiment -o {shlex.quote(str(grid))}" if (grid / PLAN_FILE).is_file() else "experiment"
-    return f"rerun the experiment command that planned it (minitransfer {planned_by} with the grid's options)"
+    named = pathlib.Path(folder)
+    if len(named.parts) < 2 or os.pardir in named.parts[-2:]:
+        named = pathlib.Path(os.path.abspath(named))
+    grid = named.parent.parent
+    return grid if (grid / PLAN_FILE).is_file() else None

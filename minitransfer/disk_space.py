@@ -11,12 +11,13 @@ import os
 import pathlib
 
 
-def space_left(folder, needed=None):
+def space_left(folder, needed=None, status=None):
     """What is left where ``folder`` is (or would be), for a message: the bytes ``needed`` (when known)
     and the free bytes, in as many decimals as it takes (up to kilobytes) for the two to read differently
     (a file of 0.52 MB on a disk with 0.48 MB free read "0.5 MB needed, 0.5 MB free"), and that no inodes are
-    left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`."""
-    status = disk_status(folder)
+    left when none are (a disk full of small files says ENOSPC with megabytes free): :func:`inodes_note`.
+    ``status``: the folder's :func:`disk_status`, where the caller has read it (None: read now)."""
+    status = disk_status(folder) if status is None else status
     needed_said, free_said = needed_and_free(needed, None if status is None else status.f_bavail * status.f_frsize)
     return (f"{needed_said} needed, " if needed else "") + f"{free_said} free{inodes_note(status)} there"
 
@@ -42,10 +43,15 @@ def needed_and_free(needed, *free, unit="MB"):
 
 def inodes_note(status):
     """" but no inodes (file entries) left" where the ``os.statvfs`` result ``status`` (of :func:`disk_status`;
-    None: unknown) has none left, else "": an ENOSPC with megabytes free is a disk full of small files."""
-    if status is not None and status.f_files and not status.f_favail:  # f_files 0: counts no inodes (btrfs)
-        return " but no inodes (file entries) left"
-    return ""
+    None: unknown) has none left (:func:`no_inodes_left`), else "": an ENOSPC with megabytes free is a disk full of
+    small files."""
+    return " but no inodes (file entries) left" if no_inodes_left(status) else ""
+
+
+def no_inodes_left(status):
+    """Whether the ``os.statvfs`` result ``status`` (None: unknown) has no inodes left: no new file fits there,
+    whatever space it has free, until files are deleted."""
+    return status is not None and bool(status.f_files) and not status.f_favail  # f_files 0: counts none (btrfs)
 
 
 def disk_status(folder):

@@ -18,17 +18,20 @@ from minitransfer.mean_image import mean_seen
 from minitransfer.moved_classes import renumbered_half
 from minitransfer.own_presets import pasted, preset_of
 from minitransfer.rundir import recorded_path
+from minitransfer.validation_advice import with_validation
 
 
 def nothing_to_score(path, dataset, subset, task):
     """Why checkpoint ``path`` has no images of ``subset`` to be scored on in ``dataset`` (its half
     ``task`` holds none): a dataset imported without a validation set was said to "hold none of the
-    classes it was trained on", of the very classes it holds, and to have nothing to score it on."""
+    classes it was trained on", of the very classes it holds, and to have nothing to score it on; told to re-import it
+    with the option of the prepare command that made it (:func:`minitransfer.validation_advice.with_validation`),
+    where it was "prepare folder --val-fraction 0.1, or prepare imagenet --devkit DIR" whatever made it."""
     if subset == "val" and dataset.num_images("val") == 0:
         return (f"checkpoint {path}: {dataset.path} has no validation images (imported without a validation set), "
                 f"so nothing to score it on; score it on its half's training images instead (eval --subset train; "
-                f"subset='train'), the images it trained on where this is its dataset, or re-import the dataset with "
-                f"a validation set (prepare folder --val-fraction 0.1, or prepare imagenet --devkit DIR)")
+                f"subset='train'), the images it trained on where this is its dataset, or "
+                f"{with_validation(dataset.meta.get('source'))}")
     return (f"checkpoint {path}: the {subset} images of {dataset.path} hold none of the {task.num_classes} classes it "
             f"was trained on; nothing to score it on")
 

@@ -49,10 +49,11 @@ class StorageError(MinitransferError, OSError):
 
     def rerun_with(self, how):
         """This error saying how to rerun (``how``: the options that continue what was written): its
-        advice to free space and rerun, or where it gives no advice at all, only the system's reason
-        ("cannot write X: Read-only file system": a folder made read-only, a disk failing), what to do
-        about that reason, then rerun; itself where it advises something else."""
-        if self.strerror.endswith(RERUN):
+        advice to free space (or, no inodes left, delete files) and rerun (:data:`RERUNS`), or where it gives
+        no advice at all, only the system's reason ("cannot write X: Read-only file system": a folder made
+        read-only, a disk failing), what to do about that reason, then rerun; itself where it advises
+        something else."""
+        if self.strerror.endswith(RERUNS):
             return StorageError(self.errno, f"{self.strerror} with {how}")
         if self.errno in REPAIRS and self.strerror.endswith(f": {os.strerror(self.errno)}"):
             return StorageError(self.errno, f"{self.strerror}; {REPAIRS[self.errno]} {how}")
@@ -60,6 +61,9 @@ class StorageError(MinitransferError, OSError):
 
 
 RERUN = "free some space and rerun"
+# A disk out of inodes (a disk full of small files, megabytes free): freeing space gives no new file a place
+INODES_RERUN = "delete some files and rerun"
+RERUNS = (RERUN, INODES_RERUN)  # how a full disk's or quota's message ends (StorageError.rerun_with, without_rerun)
 UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
 # What to do about a write refused for a reason other than space, then rerun (StorageError.rerun_with)
 REPAIRS = {**dict.fromkeys(UNWRITABLE, "make it writable and rerun with"),
@@ -134,10 +138,14 @@ def atomic_path(path, size=None, named=None):
 
 def storage_error(path, error, size=None, named=None):
     """The :class:`StorageError` for a failed write of ``path``: its reason, and for a full disk
-    the space needed and the space free; ``named``: how it names the file (default: ``path``)."""
+    the space needed and the space free, and what to do: :data:`RERUN`, or :data:`INODES_RERUN` where no inodes are
+    left (it said "free some space" of a disk with megabytes free); ``named``: how it names the file (default:
+    ``path``)."""
     message = f"cannot write {path if named is None else named}: {error.strerror or error}"
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        message += f" ({disk_space.space_left(pathlib.Path(path).parent, size)}); {RERUN}"
+        status = disk_space.disk_status(pathlib.Path(path).parent)
+        rerun = INODES_RERUN if disk_space.no_inodes_left(status) else RERUN  # "free some space" misled there
+        message += f" ({disk_space.space_left(pathlib.Path(path).parent, size, status)}); {rerun}"
     elif (limit := limit_reached(error)) is not None:  # not the disk's fault: what to raise (it said the reason alone)
         message += f": {limit}"
     return StorageError(error.errno, message)

@@ -14,7 +14,8 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import run_remedies
-from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, PLAN_FILE, TREATMENT_FILE, run_dir, weights_path
+from minitransfer.bad_checkpoint import planning_grid, rerun_its_grid
+from minitransfer.experiment import CHECKPOINT_FILE, LOG_FILE, TREATMENT_FILE, run_dir, weights_path
 from minitransfer.checkpoint_info import resume_refused  # the check info asks
 from minitransfer.resumed_logs import RunLogError
 from minitransfer.resumed_records import at_end
@@ -72,15 +73,12 @@ def planned_not_started(folder, weights):
             return None
     except OSError:
         return None
-    # OUT/random0/A1B.run: the grid's folder, where its plan is, two above; as given where the path names both
-    # (before, "A1B.run" in random0, "../A1B.run" or "." in the run folder named "." and their command planned anew)
-    named = folder if len(folder.parts) > 1 and os.pardir not in folder.parts[-2:] else folder.resolve()
-    grid = named.parent.parent
-    planned_by = f"the grid in {grid}" if (grid / PLAN_FILE).is_file() else "a grid"
+    grid = planning_grid(folder)  # as given where the path names it; None where no plan is there
+    planned_by = "a grid" if grid is None else f"the grid in {grid}"
     return (f"{folder} is the run folder of {pathlib.Path(weights).name}, a run {planned_by} planned, not started "
-            f"yet: it holds the grid's {TREATMENT_FILE} alone, no network; to start it, rerun the experiment command "
-            f"that planned it (minitransfer experiment -o {shlex.quote(str(grid))} with the grid's options; a grid "
-            f"for SLURM: its submit.sh, or its job waiting in the queue, starts it), or give another network")
+            f"yet: it holds the grid's {TREATMENT_FILE} alone, no network; to start it, "
+            f"{rerun_its_grid(folder, '; a grid for SLURM: its submit.sh, or its job waiting in the queue, starts it')}"
+            f", or give another network")
 
 
 def busy_refusal(line):

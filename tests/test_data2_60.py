@@ -116,8 +116,8 @@ class _Imported:
 @pytest.mark.parametrize("source, expected", [
     ({"kind": "imagenet", "devkit": "/d/ILSVRC2012_devkit_t12", "val_labels": None}, "labelled by --devkit DIR"),
     ({"kind": "folder", "layout": splits.TRAIN_AND_VAL_LAYOUT}, "put images in val/ that decode and are not in train/"),
-    ({"kind": "folder", "layout": HELD_OUT, "val_fraction": 0}, splits.REIMPORT_WITH_VALIDATION),
-    ({"kind": "synthetic"}, splits.REIMPORT_WITH_VALIDATION),
+    ({"kind": "folder", "layout": HELD_OUT, "val_fraction": 0}, "prepare folder again with --val-fraction 0.1"),
+    ({"kind": "synthetic"}, "prepare synthetic again with --val-per-class 1 or more"),
 ], ids=["imagenet-devkit", "folder-train-val", "folder-held-out-0", "synthetic"])
 def test_each_importer_gets_the_remedy_its_val_layout_needs(source, expected):
     remedy = splits.without_validation_remedy(_Imported(source), half=None)

@@ -36,5 +36,5 @@ def test_a_result_json_on_a_disk_out_of_inodes_says_its_kilobytes(tmpfs, tmp_pat
         fileio.write_text(disk / "result.json", "r" * 1_620)
     message = str(raised.value)
     assert "result.json: No space left on device (1.6 kB needed, " in message, message
-    assert "MB free but no inodes (file entries) left there); free some space and rerun" in message, message
+    assert "MB free but no inodes (file entries) left there); delete some files and rerun" in message, message
     assert sorted(path.name for path in disk.iterdir()) == ["other.txt"]  # no temporary left

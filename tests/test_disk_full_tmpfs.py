@@ -163,7 +163,7 @@ def test_a_run_with_a_checkpoint_whose_lock_cannot_be_made_is_told_to_rerun_with
     result = cli(["train", "--data", micro_data, "-o", disk / "net.h5", *FAST], tmp_path)
     assert result.returncode == 74, result.stderr
     assert f"cannot write {disk}/net.run/lock: No space left on device" in result.stderr
-    assert result.stderr.rstrip().endswith("free some space and rerun with --resume auto"), result.stderr
+    assert result.stderr.rstrip().endswith("delete some files and rerun with --resume auto"), result.stderr
 
 
 def test_a_grid_whose_disk_is_full_as_a_run_starts_ends_with_its_summary_and_how_to_go_on(micro_data, tmpfs,

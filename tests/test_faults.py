@@ -200,7 +200,7 @@ def test_a_disk_out_of_inodes_says_so_not_only_the_megabytes_it_has_free(tmp_pat
     monkeypatch.setattr(pathlib.Path, "write_bytes", no_space)
     with pytest.raises(fileio.StorageError, match=rf"^cannot write {re.escape(str(tmp_path))}/net\.h5: No space left "
                                                   r"on device \(7 bytes needed, [\d,]+\.\d MB free but no inodes "
-                                                  r"\(file entries\) left there\); free some space and rerun$"):
+                                                  r"\(file entries\) left there\); delete some files and rerun$"):
         fileio.write_bytes(tmp_path / "net.h5", b"weights")
     assert os.listdir(tmp_path) == []
 

@@ -98,7 +98,8 @@ def test_a_dataset_without_a_validation_set_is_still_told_to_reimport_with_one(t
     prepare(write_tree(tmp_path / "photos", {name: 3 for name in "abcd"}), data, "--val-fraction", "0")
     refused = invoke("train", "--data", data, "-o", tmp_path / "net.h5", *FAST)
     assert refused.exit_code == 65, refused.output
-    assert refused.output.endswith(f"; {splits.REIMPORT_WITH_VALIDATION}\n")
+    assert refused.output.endswith("; re-import with a validation set (prepare folder again with --val-fraction 0.1, "
+                                   "with --overwrite to replace OUT's dataset, or into another OUT)\n"), refused.output
 
 
 def test_an_empty_training_folder_says_its_validation_images_are_left_out(tmp_path):

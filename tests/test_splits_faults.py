@@ -145,8 +145,9 @@ def test_a_half_without_validation_images_is_said_to_be_one_train_refuses(tmp_pa
     result = CliRunner().invoke(main, ["splits", str(data), "random"])
     assert result.exit_code == 0, result.output
     assert result.stderr == "".join(f"note: half {half} holds no validation images; train refuses it (nothing would "
-                                    f"measure it): re-import with a validation set (prepare folder --val-fraction "
-                                    f"0.1, or prepare imagenet --devkit DIR)\n" for half in "AB")
+                                    f"measure it): re-import with a validation set (prepare synthetic again with "
+                                    f"--val-per-class 1 or more, with --overwrite to replace OUT's dataset, or into "
+                                    f"another OUT)\n" for half in "AB")
     assert "2 classes, 4 train / 0 val images" in result.stdout
 
 

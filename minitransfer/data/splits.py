@@ -32,8 +32,9 @@ KINDS = ("random", "natural", "all")
 HALVES = ("A", "B")
 MAX_SEED = 2**32 - 1  # NumPy's generators take seeds 0..2**32 - 1
 MIN_CLASSES = 2  # a classifier needs at least 2 classes to tell apart: train refuses a half of fewer
-# What to do where a half has no validation image (a dataset prepared without any), which train refuses
-# (:func:`without_validation_remedy`: a dataset imported with a validation set names its classes instead)
+# What to do where a half has no validation image (a dataset prepared without any), which train refuses, where what
+# made the dataset is not known (:func:`without_validation_remedy`: a dataset imported with a validation set names its
+# classes instead; one whose source is known is told its own prepare command's option)
 REIMPORT_WITH_VALIDATION = ("re-import with a validation set (prepare folder --val-fraction 0.1, or prepare imagenet "
                             "--devkit DIR)")
 # meta.json source.layout of a folder tree whose validation images came from its own val/ folder
@@ -283,7 +284,9 @@ def _more_classes_of(dataset, family_a, half_a):
 def without_validation_remedy(dataset, half):
     """What to do where ``half`` (a :class:`Half` of ``dataset``) has no validation image: for a dataset imported
     without a validation set, what its importer's val/ needs (:func:`_val_folder_remedy`: a train/ + val/ tree's,
-    Tiny ImageNet's or ImageNet's val/ whose files were all left out), else :data:`REIMPORT_WITH_VALIDATION`; for one
+    Tiny ImageNet's or ImageNet's val/ whose files were all left out), else the import again with the option that gives
+    one (:func:`minitransfer.validation_advice.with_validation`: --val-per-class for a synthetic set, where
+    "prepare folder --val-fraction 0.1, or prepare imagenet --devkit DIR" was said of every dataset); for one
     imported with one, the half's classes named (each lacks one: a class of one image held out none, a val/ folder
     gave it none) and images added to them, or a `split_seed` that gives each random half a class with validation
     images, where one does."""
@@ -294,7 +297,9 @@ def without_validation_remedy(dataset, half):
     if not has_val and not (held_out and (DEFAULT_VAL_FRACTION if fraction is None else fraction) > 0):
         skipped = dataset.meta.get("skipped")  # None: a stand-in without the list, which says what it needs
         none_skipped = skipped is not None and not any(entry.get("subset") == "val" for entry in skipped)
-        return (none_skipped and empty_val_folder(source)) or _val_folder_remedy(source) or REIMPORT_WITH_VALIDATION
+        from minitransfer.validation_advice import with_validation  # here: validation_advice imports this module
+
+        return (none_skipped and empty_val_folder(source)) or _val_folder_remedy(source) or with_validation(source)
     names = [repr(entry["name"]) for entry in half.classes]
     shown = ", ".join(names[:SHORT_CLASSES_NAMED]) + (f" and {len(names) - SHORT_CLASSES_NAMED} more"
                                                       if len(names) > SHORT_CLASSES_NAMED else "")

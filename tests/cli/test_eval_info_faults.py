@@ -88,7 +88,7 @@ def test_eval_on_a_dataset_without_validation_images(tiny, tmp_path):
     assert result.output.startswith("error: bad data: checkpoint net.h5: train-only has no validation images "
                                     "(imported without a validation set), so nothing to score it on; score it on "
                                     "its half's training images instead (eval --subset train; "), result.output
-    assert "re-import the dataset with a validation set (prepare folder --val-fraction 0.1" in result.output
+    assert "re-import with a validation set (prepare synthetic again with --val-per-class 1" in result.output
     scores = invoke(["eval", "net.h5", "--data", "train-only", "--subset", "train", "--json", "--device", "cpu"],
                     tmp_path)
     assert scores.exit_code == 0 and json.loads(scores.output)["images"] == 4 * 8, scores.output
