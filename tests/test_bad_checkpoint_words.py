@@ -5,8 +5,6 @@ before its train (``grid_plan_text.first_step``). Before, train said "delete X a
 it", a checkpoint cut short "delete X, then rerun the experiment command that planned it (minitransfer experiment
 -o OUT ...)", both in one train.log line. The oracle is the remedy as the user reads it, spelled out here."""
 
-import pathlib
-
 import pytest
 
 from minitransfer import checkpoint_check, grid_plan_text, resume
@@ -52,7 +50,7 @@ def test_every_caller_tells_a_grids_run_the_same_remedy(tmp_path, planned):
 def test_a_run_of_no_grid_is_told_no_grids_remedy(tmp_path):
     _, path = _grid(tmp_path, True)
     (path.parent / "treatment.json").unlink()
-    for caller, said in _told(pathlib.Path(path)).items():
+    for caller, said in _told(path).items():
         assert "grid's run" not in said and "experiment" not in said, (caller, said)
         assert "--overwrite" in said or "overwrite=True" in said, (caller, said)
 

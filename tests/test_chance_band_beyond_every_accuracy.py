@@ -67,10 +67,10 @@ def test_a_base_whose_band_reaches_100_percent_cannot_be_told():
     """100 of 101 validation images in one class: a base at 100% is within 3.0 points of chance (99.0%), so no
     accuracy can tell it from one that learned nothing; it was said to have "learned nothing ... train longer"
     (its band, 3.0 points, is narrower than the 10 points that say so otherwise)."""
-    found = [(_base("all/base", 1.0, 101, 2, 100), 100 / 101, 101, True)]
-    nothing, untold, counts = at_chance_kinds(found)
+    base = _base("all/base", 1.0, 101, 2, 100)
+    nothing, untold, counts = at_chance_kinds([(base, 100 / 101, 101, True)])
     assert nothing == [] and counts == [101], (nothing, untold)
-    [said] = run_caveats.at_chance([_base("all/base", 1.0, 101, 2, 100)])
+    [said] = run_caveats.at_chance([base])
     assert said.startswith("bases that cannot be told from chance on 101 validation images (1): all/base (100.0%, "
                            "chance (the largest class's share) 99.0%, from which no accuracy"), said
     assert "train longer" not in said, said

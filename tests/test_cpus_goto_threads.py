@@ -6,30 +6,25 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from minitransfer.cpus import THREAD_VARIABLES, blas_kernels
-from test_cpus import QUOTA_2, _loaded_with
+from test_cpus import QUOTA_2, _loaded_with, blas_not_loaded, cores  # noqa: F401 (fixtures)
 from test_memory_limit import tree
 
 
-def test_a_users_goto_num_threads_leaves_blas_alone_under_a_quota(tmp_path, monkeypatch):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)))  # a 64-core host, a 2-core quota
-    monkeypatch.setattr(os, "cpu_count", lambda: 64)
-    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
-    monkeypatch.delitem(sys.modules, "numpy")  # not loaded yet (put back afterwards)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GOTO_NUM_THREADS", "8")
+def test_a_users_goto_num_threads_leaves_blas_alone_under_a_quota(tmp_path, cores, blas_not_loaded, monkeypatch):
+    monkeypatch.setenv("GOTO_NUM_THREADS", "8")  # a 64-core host, a 2-core quota
     assert _loaded_with(tree(tmp_path, QUOTA_2)) is None and os.environ["GOTO_NUM_THREADS"] == "8"
 
 
-def test_the_grid_and_the_suite_set_it_with_the_others(tmp_path):
+def test_the_grid_and_the_suite_set_it_with_the_others():
     assert "GOTO_NUM_THREADS" in THREAD_VARIABLES  # the variables a grid's slot and a test process are given
 
 
+@pytest.mark.skipif(blas_kernels() is None, reason="NumPy's BLAS is not OpenBLAS: no GotoBLAS variable read")
 def test_openblas_runs_the_users_goto_count():
     """Ground truth, where NumPy's BLAS is OpenBLAS: the count it runs under GOTO_NUM_THREADS alone."""
-    if blas_kernels() is None:
-        return
     env = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
     shown = subprocess.run([sys.executable, "-c", "from minitransfer import cpus; print(cpus.blas_threads())"],
                            env={**env, "GOTO_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=60)

@@ -16,7 +16,8 @@ from minitransfer.grid_status import error_line
 LAYERS = (1, 2)
 
 
-def _grid(out, micro_data):
+def _grid(micro_data):
+    """The grid's runs (its bases and frozen transfers at LAYERS) and its options: two iterations on micro_data."""
     runs = grid.plan_grid(layers=LAYERS, fine_tuned=False)
     options = {"data": str(micro_data), "max_iter": 2, "eval_every": 2, "seed": 0, "device": "cpu"}
     return runs, options
@@ -26,7 +27,7 @@ def _grid(out, micro_data):
 def bases(tmp_path_factory, micro_data):
     """A grid folder whose two bases (random0/baseA, baseB) finished, its transfers not trained."""
     out = tmp_path_factory.mktemp("grid") / "bases"
-    runs, options = _grid(out, micro_data)
+    runs, options = _grid(micro_data)
     outcome = scheduler.run_grid([run for run in runs if run.parent is None], out, options, log=lambda line: None,
                                  poll_seconds=0.01)
     assert outcome.exit_code == 0
@@ -44,7 +45,7 @@ def test_the_runs_copying_from_a_base_whose_weights_are_cut_short_are_not_run(ba
     for base in ("baseA", "baseB"):
         weights = out / "random0" / f"{base}.h5"
         weights.write_bytes(weights.read_bytes()[:1000])
-    runs, options = _grid(out, micro_data)
+    runs, options = _grid(micro_data)
     lines = []
     outcome = scheduler.run_grid(runs, out, options, log=lines.append, poll_seconds=0.01)
     named = {run.name: run for run in runs}
@@ -68,7 +69,7 @@ def test_the_runs_copying_from_a_base_whose_weights_are_cut_short_are_not_run(ba
 
 def test_a_transfer_failing_on_its_own_bad_checkpoint_costs_its_siblings_nothing(bases, micro_data, tmp_path):
     out = _copy(bases, tmp_path)
-    runs, options = _grid(out, micro_data)
+    runs, options = _grid(micro_data)
     first = next(run for run in runs if run.parent is not None)  # the first transfer the grid starts
     folder = grid.run_dir(out, first)
     folder.mkdir(parents=True, exist_ok=True)

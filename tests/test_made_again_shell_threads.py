@@ -4,48 +4,32 @@ alone ran on 3 threads in a shell that exported OPENBLAS_NUM_THREADS=3 (other bi
 in another order on another number of threads)."""
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from pasted import paste, ran
+from test_made_again_blas_threads import TRAIN, _minitransfer, _network_sha256
+from test_resume_blas_threads import _shell
 
 from minitransfer.cpus import THREAD_VARIABLES, blas_kernels, thread_variable
 
-TRAIN = ["--preset", "micro", "--max-iter", "4", "--eval-every", "2", "--device", "cpu", "--quiet"]
-
 pytestmark = pytest.mark.skipif(blas_kernels() is None, reason="NumPy's BLAS is not OpenBLAS: no threads recorded")
-
-
-def _minitransfer(*words, env=None):
-    done = subprocess.run([sys.executable, "-m", "minitransfer", *map(str, words)], capture_output=True, text=True,
-                          env=env, timeout=120)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def _without_thread_variables():
-    return {name: value for name, value in os.environ.items() if name not in (*THREAD_VARIABLES, "GOTO_NUM_THREADS")}
 
 
 def test_the_pasted_command_runs_on_the_recorded_threads_where_the_shell_exports_openblas_num_threads(
         micro_data, tmp_path, monkeypatch):
     out = tmp_path / "net.h5"
-    _minitransfer("train", "--data", micro_data, "-o", out, *TRAIN, env={**_without_thread_variables(),
-                                                                          "OMP_NUM_THREADS": "1"})
+    _minitransfer("train", "--data", micro_data, "-o", out, *TRAIN, env=_shell(OMP_NUM_THREADS="1"))
     made = next(line for line in _minitransfer("info", out).splitlines() if line.startswith("made again by: "))
     command = made.removeprefix("made again by: ")
-    for name in (*THREAD_VARIABLES, "GOTO_NUM_THREADS"):  # the user's shell: OPENBLAS_NUM_THREADS=3 exported alone
+    for name in THREAD_VARIABLES:  # the user's shell: OPENBLAS_NUM_THREADS=3 exported alone
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")
     again = tmp_path / "again.h5"
     ran(*paste(f"`{command.replace(str(out), str(again))}`", tmp_path))
     ran_with = json.loads((tmp_path / "again.run" / "result.json").read_text())["environment"]
     assert ran_with["blas_threads"] == 1, (command, ran_with)  # OpenBLAS's own count, read from the library
-    network = [json.loads(_minitransfer("info", weights, "--json"))["network_sha256"] for weights in (out, again)]
-    assert network[0] == network[1]
+    assert _network_sha256(out) == _network_sha256(again)
 
 
 @pytest.mark.parametrize("environ, variable", [

@@ -35,8 +35,7 @@ except training.Interrupted:
 
 def _shell(**variables):
     """This environment without a BLAS thread variable, but ``variables``."""
-    return {**{name: value for name, value in os.environ.items()
-               if name not in (*THREAD_VARIABLES, "GOTO_NUM_THREADS")}, **variables}
+    return {**{name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}, **variables}
 
 
 def _run(words, env, code=0):

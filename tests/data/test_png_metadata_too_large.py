@@ -35,18 +35,20 @@ def _ztxt(decompressed):
     return _chunk(b"zTXt", b"Comment\0\0" + zlib.compress(b"x" * decompressed, 9))
 
 
-CASES = {"comment": _png_with(_ztxt(2 * MB)),
-         "colour-profile": _png_with(_chunk(b"iCCP", b"icc\0\0" + zlib.compress(bytes(2 * MB), 9))),
-         "many-comments": _png_with(*[_ztxt(MB - 64)] * 66)}  # each under 1 MB, 66 MB in all
+# each PNG made where a test reads it, not as the suite is collected (a tenth of a second of compression)
+CASES = {"comment": lambda: _png_with(_ztxt(2 * MB)),
+         "colour-profile": lambda: _png_with(_chunk(b"iCCP", b"icc\0\0" + zlib.compress(bytes(2 * MB), 9))),
+         "many-comments": lambda: _png_with(*[_ztxt(MB - 64)] * 66)}  # each under 1 MB, 66 MB in all
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_metadata_too_large_is_named_with_what_to_do(tmp_path, case):
+    png = CASES[case]()
     with pytest.raises(ValueError):  # the oracle: Pillow refuses the file as it opens it
-        Image.open(io.BytesIO(CASES[case]))
+        Image.open(io.BytesIO(png))
     Image.open(io.BytesIO(_png_with())).load()  # and the same PNG without the metadata is sound
     path = tmp_path / "cat.png"
-    path.write_bytes(CASES[case])
+    path.write_bytes(png)
     pixels, reason, _ = decode.load_item(decode.ImportItem(path=str(path)), 8)
     assert pixels is None
     assert reason.startswith("its metadata (a text chunk such as XMP, or a colour profile) decompresses to more "
@@ -61,7 +63,7 @@ def test_prepare_lists_it_so(tmp_path):
         for index in range(2):
             colour = (index * 90, 40, 200 if name == "ant" else 10)
             Image.new("RGB", (6, 5), colour).save(source / name / f"{index}.png")
-    (source / "ant" / "xmp.png").write_bytes(CASES["comment"])
+    (source / "ant" / "xmp.png").write_bytes(CASES["comment"]())
     result = CliRunner().invoke(main, ["prepare", "folder", str(source), str(tmp_path / "out"), "--size", "12",
                                        "--workers", "0", "--val-fraction", "0"])
     assert result.exit_code == 0, result.output
