@@ -294,7 +294,8 @@ def test_a_network_trained_by_hand_into_the_demos_folder_otherwise_is_refused_as
     """The demo has no --max-iter: the refusal says the values it names after -> are the demo's own."""
     out = tmp_path / "demo"
     trained = CliRunner().invoke(main, ["train", "--data", str(tiny_data), "-o", str(out / "mine.h5"), "--preset",
-                                        TINY["preset"], "--max-iter", "2", "--batch-size", "8", "--device", "cpu", "--quiet"])
+                                        TINY["preset"], "--max-iter", "2", "--batch-size", "8", "--device", "cpu",
+                                        "--quiet"])
     assert trained.exit_code == 0, trained.output
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 2, result.output
