@@ -15,7 +15,7 @@ import pytest
 from minitransfer import figures_reduced, findings, report_table1_notes, run_caveats
 from minitransfer.experiment import Run
 from minitransfer.results import Result
-from tests.test_findings import random_grid
+from test_findings import random_grid
 
 # A name at chance as the report words it: (name, accuracy, chance, points above it, validation images)
 SAID = re.compile(r"([\w./+-]+) \((\d+\.\d)%, chance(?: \(the largest class's share\))? (\d+\.\d)%, "

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from minitransfer.cli import main
 from minitransfer.data.integrity import CorruptFile
 from minitransfer.data.schema import DatasetError, DatasetUnreadable
-from tests.test_out_of_memory import _checkpoint, _train, crops_fail_at
+from test_out_of_memory import _checkpoint, _train, crops_fail_at
 
 FAULTS = {
     "corrupt": (CorruptFile("val-00000.h5: sha256 mismatch; run prepare verify", "val-00000.h5", "sha256 mismatch"),

@@ -12,7 +12,7 @@ import pytest
 from minitransfer import experiment as grid
 from minitransfer import figures, report
 from minitransfer.results import Result
-from tests.test_report import write_run
+from test_report import write_run
 
 matplotlib_figure = pytest.importorskip("matplotlib.figure")
 Figure = matplotlib_figure.Figure

@@ -16,8 +16,8 @@ from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
 from minitransfer.experiment import Run
 from minitransfer.results import Result
-from tests.test_findings import cross_grid, network, random_grid
-from tests.test_report import write_run
+from test_findings import cross_grid, network, random_grid
+from test_report import write_run
 
 SPLIT_SEED = "experiment --split-seed"
 REPLICATES = "experiment --replicates"

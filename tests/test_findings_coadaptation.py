@@ -11,8 +11,8 @@ import pytest
 from minitransfer import findings, findings_coadaptation
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
-from tests.test_findings import by_claim, network
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
+from test_findings import by_claim, network
+from test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
 
 BASE = 0.60
 DIP = {3: 0.58, 4: 0.55, 5: 0.56, 6: 0.59}  # BnB by middle n, seed 0 (seed s adds 0.003 s)

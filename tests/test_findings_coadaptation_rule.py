@@ -8,9 +8,9 @@ is built of."""
 
 import numpy as np
 
-from tests.test_findings import network
-from tests.test_findings_coadaptation import TOP_UNMEASURED, found
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
+from test_findings import network
+from test_findings_coadaptation import TOP_UNMEASURED, found
+from test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
 
 BASE = 0.60
 

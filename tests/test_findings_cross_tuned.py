@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from minitransfer import findings
-from tests.test_findings import cross_grid, network
+from test_findings import cross_grid, network
 
 
 def with_tuned(tuned):

@@ -16,7 +16,7 @@ import pytest
 from minitransfer import findings
 from minitransfer.findings_caveats import few_draws
 from minitransfer.findings_groups import OverBases
-from tests.test_findings import network
+from test_findings import network
 
 # degrees of freedom -> t(0.975), NIST/SEMATECH 1.3.6.7.2; 7 degrees: 2.365, no longer clearly above 2
 NIST_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365}

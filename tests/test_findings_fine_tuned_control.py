@@ -11,7 +11,7 @@ import pytest
 from minitransfer import findings
 from minitransfer.experiment import Run
 from minitransfer.results import Result
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS_ASKED
+from test_findings_few_draws import THREE_SPLIT_SEEDS_ASKED
 
 LAYERS = (1, 4, 7)
 BASE = 0.60

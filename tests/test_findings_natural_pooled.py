@@ -5,8 +5,8 @@ AnB", which a reader took for A7B alone. Its label is now the dissimilar finding
 import statistics
 
 from minitransfer import findings
-from tests.test_findings import network
-from tests.test_findings_random_weights import ALL_BASE, NATURAL_BASE, with_controls
+from test_findings import network
+from test_findings_random_weights import ALL_BASE, NATURAL_BASE, with_controls
 
 OTHER_BASE = 0.50  # baseA of the natural split, the base of B7A
 

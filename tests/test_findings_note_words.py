@@ -9,7 +9,7 @@ import pytest
 from minitransfer import findings, findings_coadaptation
 from minitransfer.findings_caveats import advising, few_draws
 from minitransfer.findings_groups import OverBases
-from tests.test_findings import network
+from test_findings import network
 
 RANDOM = "more random splits (experiment --split-seed, once per split)"
 NATURAL = "more replicates of the natural split (experiment --replicates)"

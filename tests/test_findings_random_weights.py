@@ -10,9 +10,9 @@ import statistics
 import pytest
 
 from minitransfer import findings, report
-from tests.test_findings import network, random_grid
-from tests.test_findings_few_draws import note, welch
-from tests.test_report import write_run
+from test_findings import network, random_grid
+from test_findings_few_draws import note, welch
+from test_report import write_run
 
 NATURAL_BASE, ALL_BASE = 0.55, 0.58
 

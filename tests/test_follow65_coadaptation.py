@@ -14,9 +14,9 @@ import dataclasses
 import pytest
 
 from minitransfer import findings_coadaptation
-from tests import test_findings_calibration as calibration
-from tests.test_findings_coadaptation import found, grid, oracle
-from tests.test_health65_own_presets import noted_own_preset  # noqa: F401 (a fixture)
+import test_findings_calibration as calibration
+from test_findings_coadaptation import found, grid, oracle
+from test_health65_own_presets import noted_own_preset  # noqa: F401 (a fixture)
 
 STEP = 0.006
 

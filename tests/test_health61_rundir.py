@@ -9,7 +9,7 @@ import os
 import threading
 
 from minitransfer import rundir, run_file_readers
-from tests.test_health_60 import _reads_of_results
+from test_health_60 import _reads_of_results
 
 
 def _base(tmp_path):

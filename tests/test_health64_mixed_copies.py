@@ -4,7 +4,7 @@ folders holding the same run, S3T and T3T), which collect counts once, was silen
 
 from minitransfer import experiment as grid
 from minitransfer.results import collect
-from tests.test_report import assert_refused_as_mixed, record_fingerprint, write_run
+from test_report import assert_refused_as_mixed, record_fingerprint, write_run
 
 FIRST, AGAIN = "a" * 64, "b" * 64  # the dataset's meta.json sha256, then once it was prepared again
 

@@ -7,8 +7,8 @@ import copy
 import pickle
 
 from minitransfer.results import collect
-from tests.test_health64_mixed_copies import copies_of_two_datasets
-from tests.test_report import assert_refused_as_mixed
+from test_health64_mixed_copies import copies_of_two_datasets
+from test_report import assert_refused_as_mixed
 
 
 def test_a_copy_of_a_run_in_a_folder_named_with_a_parenthesis_is_named_beside_it(tmp_path):

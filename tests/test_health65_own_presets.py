@@ -14,8 +14,8 @@ from minitransfer import figures_paper, models
 from minitransfer.config_checks import check_fields
 from minitransfer.report_tables import table1
 from minitransfer.train_config import TrainConfig
-from tests.test_figures import Figure, networks
-from tests.test_ownpreset_table1 import grid as table1_grid
+from test_figures import Figure, networks
+from test_ownpreset_table1 import grid as table1_grid
 
 OWN = """from minitransfer import models
 

@@ -5,7 +5,7 @@ very objects findings_verdicts defines, and findings' ``__all__`` lists each of 
 import pytest
 
 from minitransfer import findings, findings_coadaptation, findings_verdicts, run_caveats
-from tests.test_review_59_refactors import _defined_public_names
+from test_review_59_refactors import _defined_public_names
 
 MOVED = ["CLOSE", "RESOLVED", "ROUNDING", "boost_errors", "_general_side", "_specific_side", "_boost_side",
          "_loses_side"]

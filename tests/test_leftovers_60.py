@@ -11,10 +11,10 @@ from minitransfer import optim
 from minitransfer.cli import main
 from minitransfer.ops import augment
 
-from tests.test_findings_coadaptation import found
-from tests.test_findings_coadaptation_rule import points_grid
-from tests.test_review_59_leftovers import GRID, REFUSED, _train_commands
-from tests.test_small_dataset_advice import dry_run, prepare, write_tree
+from test_findings_coadaptation import found
+from test_findings_coadaptation_rule import points_grid
+from test_review_59_leftovers import GRID, REFUSED, _train_commands
+from test_small_dataset_advice import dry_run, prepare, write_tree
 
 
 @pytest.mark.parametrize("layers, said", [({4: [-1.0, -1.2, -0.8]}, "layer n=4"),

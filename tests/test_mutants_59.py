@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from minitransfer import findings_coadaptation
-from tests.test_findings import network
-from tests.test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS_ADVISED
+from test_findings import network
+from test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
+from test_findings_few_draws import THREE_SPLIT_SEEDS_ADVISED
 
 NAN = math.nan
 

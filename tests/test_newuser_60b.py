@@ -20,7 +20,7 @@ from minitransfer.data.build import MAX_IMAGE_SIZE
 from minitransfer.experiment import Run
 from minitransfer.results import Result
 from minitransfer.run_facts import judged_against
-from tests.test_cross_folder_classes import folder_dataset
+from test_cross_folder_classes import folder_dataset
 
 FAST = ["--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu", "--preset", "micro",
         "--quiet"]

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from minitransfer import models
 from minitransfer.cli import main
-from tests.test_checkpoint import _saved
+from test_checkpoint import _saved
 
 ADVICE = "(a preset of your own? run info through the script that registers it; docs/presets.md)"
 

@@ -10,7 +10,7 @@ import pytest
 from minitransfer import models
 from minitransfer.report_table1_notes import table1_unevaluated, table1_unpaired
 from minitransfer.report_tables import table1
-from tests.test_findings import network
+from test_findings import network
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ import pytest
 
 from minitransfer import models
 from minitransfer.report_tables import table1
-from tests.test_findings import network
+from test_findings import network
 
 
 def grid(preset, top):

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from minitransfer import config, preflight
 from minitransfer.cli import main
 from minitransfer.data import dataset as datasets
-from tests.test_cross_folder_classes import FAST, folder_dataset
+from test_cross_folder_classes import FAST, folder_dataset
 
 SOURCE_CLASSES = ("ash", "cat", "Dog", "elm", "oak")
 TARGET_CLASSES = ("Ash", "bus", "Cat", "dog", "elm", "oak")  # 5 of 6 among the source's, case aside

@@ -10,7 +10,7 @@ from minitransfer import report
 from minitransfer import experiment as grid
 from minitransfer.cli import main
 from minitransfer.config_wording import option_name
-from tests.test_report import write_runs
+from test_report import write_runs
 
 FEW, NONE = "random0/A3B+", "random0/B1B"  # made of 4 evaluations (10 or fewer), and of none
 ADVISED = ("eval_every", "overwrite")      # what each is advised: evaluate more often, train it again

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 
 from minitransfer import report, treatments
 from minitransfer.cli import main
-from tests.test_report_controls_on_a_half import write_by_hand
-from tests.test_report_cross_halves import write_cross
+from test_report_controls_on_a_half import write_by_hand
+from test_report_cross_halves import write_cross
 
 
 def test_finished_runs_each_left_out_are_said_finished_and_why_grouped(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from minitransfer import experiment as grid
 from minitransfer import findings, report
 from minitransfer.report_tables import table1
-from tests.test_findings import network
+from test_findings import network
 from test_report import write_run
 
 BASE = 0.60

@@ -12,8 +12,8 @@ import pytest
 from minitransfer import findings, run_caveats
 from minitransfer.data import synthetic
 from minitransfer.data.dataset import open_dataset
-from tests.test_findings import random_grid
-from tests.test_report_table1_chance import table1_of
+from test_findings import random_grid
+from test_report_table1_chance import table1_of
 
 NOT_JUDGED = "bases not judged against chance"
 PREPARED_AGAIN = "0" * 64  # a fingerprint no dataset has: the one train recorded, its dataset prepared again since

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from minitransfer import experiment as grid
 from minitransfer import report, treatments
 from minitransfer.cli import main
-from tests.test_report import write_run
+from test_report import write_run
 
 DATA = "/data/syn8"
 FAST = ["--preset", "micro", "--max-iter", "2", "--eval-every", "2", "--batch-size", "8", "--device", "cpu"]

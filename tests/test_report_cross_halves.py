@@ -11,7 +11,7 @@ import h5py
 
 from minitransfer import experiment as grid
 from minitransfer import report
-from tests.test_report import write_run
+from test_report import write_run
 
 TARGET, SOURCE = "/data/target", "/data/source"
 

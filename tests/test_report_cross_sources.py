@@ -10,7 +10,7 @@ import h5py
 from minitransfer import experiment as grid
 from minitransfer import report
 from minitransfer.results import collect
-from tests.test_report import assert_refused_as_mixed, write_run
+from test_report import assert_refused_as_mixed, write_run
 
 TARGET = "/data/target"
 SOURCES = {"/data/source-1": "1" * 64, "/data/source-2": "2" * 64}

@@ -7,7 +7,7 @@ write_run)."""
 import pytest
 
 from minitransfer import report, treatments
-from tests.test_report_controls_on_a_half import write_by_hand
+from test_report_controls_on_a_half import write_by_hand
 
 
 def _half_words_with_a_colon(split, seed, half):

@@ -13,7 +13,7 @@ import pytest
 import report_oracle as oracle
 from minitransfer import experiment as grid
 from minitransfer import figures_paper, report
-from tests.test_report import write_run
+from test_report import write_run
 
 SEEDS = (0, 1, 2)
 

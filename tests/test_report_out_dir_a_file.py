@@ -6,7 +6,7 @@ written, and the file is left as it was."""
 import pytest
 
 from minitransfer import config_checks, report
-from tests.test_report import write_runs
+from test_report import write_runs
 
 
 def test_an_out_dir_that_is_a_file_is_named_as_one(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from minitransfer import experiment as grid
 from minitransfer.report_tables import table1
 from minitransfer.results import collect, interchangeable_halves, relative_by_base, relative_by_n, without_base
-from tests.test_report import write_run
+from test_report import write_run
 
 # per folder: (baseA, baseB, A3B, A3B+, base on every class, random7); the bases of r2 10 points above r1's
 REPLICATES = {"r1": (0.61, 0.60, 0.50, 0.63, 0.58, 0.20), "r2": (0.71, 0.70, 0.66, 0.69, 0.68, 0.40)}

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from minitransfer import report
 from minitransfer.cli import main
-from tests.test_report import write_runs
+from test_report import write_runs
 
 
 @pytest.mark.parametrize("given", ["random0/A1B.run/result.json", "random0/A1B.h5", "a-pipe"])

@@ -9,7 +9,7 @@ import pytest
 
 from minitransfer import report_table1_notes, run_caveats
 from minitransfer.report_tables import table1
-from tests.test_findings import network
+from test_findings import network
 
 SHORT = "random0/A3B+"  # trained for 30 iterations, the others 60
 

@@ -141,7 +141,7 @@ def test_a_report_of_an_unusual_grid_gives_each_claim_the_oracles_numbers(tmp_pa
     random weights, reduced data and a cross-dataset grid with two replicates, each network at its own
     accuracy: every claim's mean, standard error and count in findings.md, and Table 1, as computed here
     from the accuracies written, each network against the base of its own split, seed and target."""
-    from tests.test_report import read_csv, write_run
+    from test_report import read_csv, write_run
     runs = grid.plan_grid(random_seeds=(0, 3), natural=True, layers=(2, 5), both_directions=True, random_frozen=(5,),
                           per_class=(10,), cross=True, replicates=2, claim_seeds=(7,))
     accuracy = {r.name: 0.3 + 0.4 * ((37 * i) % 101) / 101 for i, r in enumerate(runs)}

@@ -8,7 +8,7 @@ from minitransfer import experiment as grid
 from minitransfer import report
 from minitransfer.data import synthetic
 from minitransfer.results import Result
-from tests.test_report import write_run
+from test_report import write_run
 
 # chance 25%: 3·sqrt(0.25·0.75/200), to 34.2%
 BAND = "counted as chance up to 9.2 points above it on 200 validation images"

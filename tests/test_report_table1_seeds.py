@@ -11,7 +11,7 @@ from minitransfer import experiment as grid
 from minitransfer import report
 from minitransfer.cli import main
 from minitransfer.results import Result
-from tests.test_report import read_csv, write_run
+from test_report import read_csv, write_run
 
 # split seeds 0 and 1 easy (bases at 0.70), 2 and 3 hard (0.50); every fine-tuned copy 2 points above its base
 BASE = {0: 0.70, 1: 0.70, 2: 0.50, 3: 0.50}

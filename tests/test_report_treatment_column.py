@@ -8,7 +8,7 @@ import re
 
 from minitransfer import experiment as grid
 from minitransfer import report, report_tables
-from tests.test_report import read_csv, write_run
+from test_report import read_csv, write_run
 
 RUNS = [grid.Run("random0/baseA", "base", "random", 0, target="A"),
         grid.Run("random0/baseB", "base", "random", 0, target="B"),

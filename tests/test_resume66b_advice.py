@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from minitransfer import config as configs
 from minitransfer import train as training
 from minitransfer.cli import main
-from tests.test_out_of_memory import crops_fail_at
+from test_out_of_memory import crops_fail_at
 
 OPTIONS = dict(half="A", seed=0, eval_every=1, batch_size=4, preset="micro", quiet=True, device="cpu",
                checkpoint_every=2, max_iter=4)

@@ -17,7 +17,7 @@ import pytest
 
 from minitransfer import results
 from minitransfer.result_checks import ResultContradicted
-from tests.test_integ2_curve_digest import trained_run
+from test_integ2_curve_digest import trained_run
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory, micro_data):

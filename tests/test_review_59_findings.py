@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from minitransfer import findings
-from tests.test_findings import network
-from tests.test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS
+from test_findings import network
+from test_findings_coadaptation import BASE, TOP_UNMEASURED, found, grid
+from test_findings_few_draws import THREE_SPLIT_SEEDS
 
 
 @pytest.mark.parametrize("tuned", [0.56, 0.565, 0.57])

@@ -14,7 +14,7 @@ from PIL import Image
 from minitransfer.cli import main
 from minitransfer.data import dataset, pixels, splits
 
-from tests.test_small_dataset_advice import dry_run, prepare, write_tree
+from test_small_dataset_advice import dry_run, prepare, write_tree
 
 FISH_AND_ARTIFACTS = ("n01440764", "n03000134", "n03000247", "n03000684")  # one natural class, three man-made
 

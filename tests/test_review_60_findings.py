@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from minitransfer import run_caveats
-from tests import test_findings_calibration as calibration
-from tests.test_findings import network
-from tests.test_findings_coadaptation import TOP_UNMEASURED, found, grid
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
+import test_findings_calibration as calibration
+from test_findings import network
+from test_findings_coadaptation import TOP_UNMEASURED, found, grid
+from test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
 
 REPORT_MD = Path(__file__).resolve().parents[1] / "docs" / "report.md"
 

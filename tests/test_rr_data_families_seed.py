@@ -7,7 +7,7 @@ import shlex
 import numpy as np
 
 from minitransfer.data import dataset as datasets
-from tests.test_user66b_families_remedy import class_folders, invoke
+from test_user66b_families_remedy import class_folders, invoke
 
 
 def held_out(data):

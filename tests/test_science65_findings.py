@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from minitransfer import findings
-from tests import test_findings_calibration as calibration
-from tests.test_findings import network
+import test_findings_calibration as calibration
+from test_findings import network
 
 
 def lowest(points):

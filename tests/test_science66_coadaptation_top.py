@@ -7,9 +7,9 @@ each figure is worked out here from the accuracies."""
 import numpy as np
 import pytest
 
-from tests.test_findings import network
-from tests.test_findings_coadaptation import DIP, found, grid
-from tests.test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
+from test_findings import network
+from test_findings_coadaptation import DIP, found, grid
+from test_findings_few_draws import THREE_SPLIT_SEEDS, THREE_SPLIT_SEEDS_ADVISED
 
 
 def points(accuracy, seeds=3, step=0.003):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from minitransfer import experiment as grid, report
-from tests.fake_results import finished_result
+from fake_results import finished_result
 
 SEEDS = (0, 1, 2)
 # Bases (fractions) by split and replicate / seed; every other network, points relative to the base it is measured

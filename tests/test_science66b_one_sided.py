@@ -11,8 +11,8 @@ import pytest
 from minitransfer import findings
 from minitransfer.findings_caveats import T_95, few_draws
 from minitransfer.findings_groups import OverBases
-from tests.test_findings_few_draws import t_quantile
-from tests.test_science65_findings import tuned
+from test_findings_few_draws import t_quantile
+from test_science65_findings import tuned
 
 RANDOM = "more random splits (experiment --split-seed, once per split)"
 

@@ -28,7 +28,9 @@ from minitransfer.data import synthetic
 from minitransfer.grid_outcome import Failure, GridInterrupted, GridOutcome
 from test_faults import snapshot, tmpfs
 
-TINY = {"preset": "mini", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
+# The micro preset on 14-pixel images, as the built-in benchmark: each test's property is the demo's words and
+# files, not the networks' size (mini on 36-pixel images, as before, took about twice the CPU a network).
+TINY = {"preset": "micro", "max_iter": 3, "eval_every": 1, "batch_size": 8, "seed": 0}
 # Its networks on all classes train as the others do; recorded as every demo plan records them, which is what
 # tells a demo's folder from an experiment's grid given --preset (demo_folder._maker)
 TINY_PLAN = demos.DemoPlan(layers=(2,), networks_per_point=1, train=TINY, selffer_fine_tuned=False,
@@ -42,6 +44,14 @@ def stops_on_sigint(ready):
     Python last looked for one and before a sleep began is answered only as that sleep ends."""
     return [sys.executable, "-c", "import pathlib, signal, sys, time; signal.signal(signal.SIGINT, lambda *_: "
             f"sys.exit(75)); pathlib.Path({str(ready)!r}).touch()\nwhile True: time.sleep(0.05)"]
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    """A 4-class synthetic dataset of 14 x 14 images (16 train + 4 val per class; the micro preset): its path."""
+    path = tmp_path_factory.mktemp("data") / "synthetic-4-micro"
+    synthetic.build_synthetic(path, classes=4, train_per_class=16, val_per_class=4, size=14, seed=1)
+    return path
 
 
 def run_tiny_demo(out, tiny_data):
@@ -284,7 +294,8 @@ def test_a_network_trained_by_hand_into_the_demos_folder_otherwise_is_refused_as
     """The demo has no --max-iter: the refusal says the values it names after -> are the demo's own."""
     out = tmp_path / "demo"
     trained = CliRunner().invoke(main, ["train", "--data", str(tiny_data), "-o", str(out / "mine.h5"), "--preset",
-                                        "mini", "--max-iter", "2", "--batch-size", "8", "--device", "cpu", "--quiet"])
+                                        TINY["preset"], "--max-iter", "2", "--batch-size", "8", "--device", "cpu",
+                                        "--quiet"])
     assert trained.exit_code == 0, trained.output
     result = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu"])
     assert result.exit_code == 2, result.output
@@ -580,17 +591,18 @@ def test_a_rerun_of_an_interrupted_demo_says_it_resumes_the_network_it_interrupt
 
 
 @pytest.mark.usefixtures("placeholder_figures")
-def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(tiny_data, tmp_path, monkeypatch):
+def test_a_rerun_after_the_cache_moved_still_names_the_natural_splits_families(tmp_path, monkeypatch):
     """$MINITRANSFER_CACHE moved (the old cache deleted): the networks trained before record the
     built-in set where it was, and the report, reading its families there, said "the family A /
-    family B transfer" where the first run had named them."""
+    family B transfer" where the first run had named them. The mini preset on 36-pixel images: the
+    finding that names the families ("... transfer loses") is drawn from these networks, not micro's."""
     from minitransfer.data import dataset as datasets
     from minitransfer.data import splits
 
     name = f"synthetic-{synthetic.builtin_tag()}"  # the built-in set's folder, which is_builtin knows
     first, moved = tmp_path / "cache" / name, tmp_path / "moved" / name
-    shutil.copytree(tiny_data, first)
-    monkeypatch.setattr(demos, "CPU_PLAN", TINY_PLAN)
+    synthetic.build_synthetic(first, classes=4, train_per_class=16, val_per_class=4, size=36, seed=1)
+    monkeypatch.setattr(demos, "CPU_PLAN", dataclasses.replace(TINY_PLAN, train={**TINY, "preset": "mini"}))
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: first)
     monkeypatch.setenv("MINITRANSFER_CACHE", str(first.parent))
     _demo_rerun(tmp_path / "demo")

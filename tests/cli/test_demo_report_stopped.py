@@ -15,7 +15,7 @@ from minitransfer import demo as demos
 from minitransfer import figures, fileio
 from minitransfer.cli import main
 from minitransfer.data import synthetic
-from cli.test_demo_faults import TINY_PLAN, finished_demo, run_tiny_demo  # noqa: F401 (a fixture)
+from cli.test_demo_faults import TINY_PLAN, finished_demo, run_tiny_demo, tiny_data  # noqa: F401 (fixtures)
 
 
 def _files(folder, named=None):

@@ -11,7 +11,7 @@ from minitransfer import experiment as grid
 from minitransfer import grid_plan_file
 from minitransfer.cli import main
 
-from tests.test_report import runs_dir  # noqa: F401  (fixture)
+from test_report import runs_dir  # noqa: F401  (fixture)
 
 
 @pytest.mark.usefixtures("placeholder_figures")

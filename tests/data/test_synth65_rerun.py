@@ -9,7 +9,7 @@ import os
 import pytest
 
 from minitransfer.data import build, decode, lock, synthetic
-from tests.counting import calls_of
+from counting import calls_of
 
 OPTIONS = {"classes": 4, "train_per_class": 6, "val_per_class": 2, "size": 12, "seed": 1, "shard_length": 5}
 
