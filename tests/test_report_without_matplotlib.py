@@ -4,7 +4,7 @@ still writes its tables and findings, draws no figure file, and says once how to
 import sys
 
 from click.testing import CliRunner
-from tests.test_report import write_runs
+from test_report import write_runs
 
 from minitransfer.cli import main
 
