@@ -117,7 +117,10 @@ class _Arrivals:
         if cls.held is not None:  # a StopRequests inside another's block (stops_held inside a training): shared
             cls.held._users += 1
             return cls.held
-        read, write = os.pipe()
+        try:
+            read, write = os.pipe()
+        except OSError:  # no descriptor left (ulimit -n): stops heard all the same, named in Python's order
+            return None
         for end in (read, write):
             os.set_blocking(end, False)
         try:
