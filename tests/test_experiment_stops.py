@@ -258,7 +258,6 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
     which Python leaves so: `kill -INT` must still stop the grid as Ctrl-C does (its training writes
     a checkpoint, exit 75), not let it train on to the end."""
     from minitransfer import checkpoint as checkpoints
-    from minitransfer import run_logs
     from minitransfer.data import synthetic
 
     data, out = tmp_path / "data", tmp_path / "grid"
@@ -270,7 +269,7 @@ def test_sigint_stops_an_experiment_started_with_sigint_ignored(tmp_path):
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     try:
-        waiting.until_while_running(lambda: run_logs.read_metrics(base / "metrics.jsonl"), process, "baseA trains")
+        waiting.until_while_running(lambda: waiting.losses_logged(base / "metrics.jsonl"), process, "baseA trains")
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=waiting.DEADLINE_SECONDS)[0]
     finally:

@@ -13,7 +13,7 @@ import waiting
 from stand_ins import stoppable_train
 
 from minitransfer import experiment as grid
-from minitransfer import grid_status, run_lock, run_logs
+from minitransfer import grid_status, run_lock
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 
@@ -27,7 +27,7 @@ def test_killing_the_experiment_stops_its_forked_training_with_a_checkpoint(micr
         "experiment", "--data", micro_data, "-o", str(out), "--layers", "1", "--no-fine-tuned", "--max-iter", "100000",
         "--device", "cpu"]
     experiment = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _kill_once_training(experiment, base, lambda: run_logs.read_metrics(base / "metrics.jsonl"))
+    _kill_once_training(experiment, base, lambda: waiting.losses_logged(base / "metrics.jsonl"))
     assert "interrupted: SIGTERM" in (base / "train.log").read_text()
     base_a = grid.plan_grid(layers=(1,), fine_tuned=False)[0]
     assert grid_status.run_status(out, base_a).startswith("resume at iteration")

@@ -32,3 +32,11 @@ def until_while_running(condition, process, what):
             said = process.communicate(timeout=DEADLINE_SECONDS)
             raise AssertionError(f"{what}: never, {'the process ended' if ended else 'a hang'}: {said}")
         time.sleep(0.02)
+
+
+def losses_logged(metrics):
+    """The loss rows a run's metrics.jsonl (path ``metrics``) holds so far, its event lines left out: a CPU run logs
+    the BLAS threads it starts on at iteration 0 (run_threads), before it trains any iteration."""
+    from minitransfer import run_logs
+
+    return [row for row in run_logs.read_metrics(metrics) if "event" not in row]
