@@ -178,8 +178,8 @@ def _recorded_base(saved, missing):
 def _load_run_checkpoint(c, solver=True):
     """The checkpoint of the run of ``c``'s weights file `out` (without its solver state unless
     ``solver``); one that cannot be read says how to start over (:func:`starting_over`), unless its error says
-    the grid's remedy already (a grid's run's checkpoint cut short, :data:`checkpoint_check.RUN_CHECKPOINT_LOST`;
-    a run of no grid is told train's own way, with its options, besides the reader's). Where the run
+    the grid's remedy already (a grid's run's checkpoint cut short, without its weights file: with them, the
+    reader's says to give those; a run of no grid is told train's own way, with its options, besides the reader's). Where the run
     finished (:func:`_finished_beside`), it says instead that the run needs no checkpoint: the way to
     start over deleted the result of a finished run with it."""
     out = c.out
@@ -188,7 +188,8 @@ def _load_run_checkpoint(c, solver=True):
         return checkpoints.load(path, solver=solver)
     except checkpoints.CheckpointError as error:
         finished = _finished_beside(out)
-        if not finished and checkpoint_check.RUN_CHECKPOINT_LOST in str(error) and grid_run_again(path.parent):
+        remedy = None if finished else grid_run_again(path.parent)
+        if remedy is not None and remedy in str(error):
             raise  # a grid's run's checkpoint cut short: the error says the grid's remedy already
         advice = (f"the run is finished all the same (its weights {out} and result.json are there): delete "
                   f"{path}, which a finished run does not need, and rerun to report it" if finished else

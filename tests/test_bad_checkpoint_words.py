@@ -55,11 +55,15 @@ def test_a_run_of_no_grid_is_told_no_grids_remedy(tmp_path):
         assert "--overwrite" in said or "overwrite=True" in said, (caller, said)
 
 
-def test_train_tells_a_grids_checkpoint_cut_short_its_remedy_once(tmp_path):
+@pytest.mark.parametrize("weights", [False, True], ids=["no weights", "weights without result.json"])
+def test_train_tells_a_grids_checkpoint_cut_short_its_remedy_once(tmp_path, weights):
     """train resuming a grid's run whose checkpoint.h5 is cut short: the reader's error says the grid's remedy, and
-    train added it again, the same sentence twice in one line."""
+    train added it again, the same sentence twice in one line; where the run's weights file is there but not its
+    result.json (a crash between the two writes), the reader says to give the weights, and train the grid's remedy."""
     out, path = _grid(tmp_path, True)
     path.write_bytes(checkpoint_check.HDF5_SIGNATURE + bytes(8))  # an HDF5 file's first bytes, then no more
+    if weights:
+        (path.parent.parent / "A1B.h5").write_bytes(b"weights")
     config = type("Config", (), {"out": str(path.parent.parent / "A1B.h5"), "resume": "auto"})()
     with pytest.raises(CheckpointError) as raised:
         resume._load_run_checkpoint(config)

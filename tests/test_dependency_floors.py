@@ -1,4 +1,4 @@
-"""What works on the newest dependencies works on the oldest pyproject.toml allows (Pillow 9.1, NumPy 1.24,
+"""What works on the newest dependencies works on the oldest pyproject.toml allows (Pillow 9.2, NumPy 1.24,
 h5py 3.8, click 8.1), checked here on whichever versions are installed."""
 import warnings
 
