@@ -60,9 +60,11 @@ class StorageError(MinitransferError, OSError):
         return self
 
 
-RERUN = "free some space and rerun"
+FREE_SPACE = "free some space"
 # A disk out of inodes (a disk full of small files, megabytes free): freeing space gives no new file a place
-INODES_RERUN = "delete some files and rerun"
+DELETE_FILES = "delete some files"
+RERUN = f"{FREE_SPACE} and rerun"
+INODES_RERUN = f"{DELETE_FILES} and rerun"
 RERUNS = (RERUN, INODES_RERUN)  # how a full disk's or quota's message ends (StorageError.rerun_with, without_rerun)
 UNWRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)  # a read-only folder, or another user's
 # What to do about a write refused for a reason other than space, then rerun (StorageError.rerun_with)
@@ -149,6 +151,20 @@ def storage_error(path, error, size=None, named=None):
     elif (limit := limit_reached(error)) is not None:  # not the disk's fault: what to raise (it said the reason alone)
         message += f": {limit}"
     return StorageError(error.errno, message)
+
+
+def room_fix(error):
+    """What makes room for ``error``, a write refused for a full disk or quota: :data:`DELETE_FILES` where its
+    message (:func:`storage_error`'s) says no inodes were left there (it ends with :data:`INODES_RERUN`), else
+    :data:`FREE_SPACE`."""
+    return DELETE_FILES if str(error).endswith(f"; {INODES_RERUN}") else FREE_SPACE
+
+
+def without_rerun(error):
+    """``error``'s message without its closing advice to make room and rerun (either of :data:`RERUNS`), for a
+    caller that says what to do in words of its own (:func:`room_fix`'s, then how to rerun): stripping
+    :data:`RERUN` alone left a disk out of inodes told "delete some files and rerun; free some space, then ..."."""
+    return str(error).removesuffix(f"; {room_fix(error)} and rerun")
 
 
 def write_bytes(path, data, named=None):

@@ -93,7 +93,7 @@ class RunFailures:
         if isinstance(failed, RunFolderChanged):
             return RunFolderChanged(failed.errno, f"{stopped}; {failed}")
         out_of_memory = isinstance(failed, MemoryError)
-        why = f"MemoryError{_detail(failed)}" if out_of_memory else str(failed).removesuffix(f"; {fileio.RERUN}")
+        why = f"MemoryError{_detail(failed)}" if out_of_memory else fileio.without_rerun(failed)
         rerun = "rerun" if out_of_memory else _repair_then_rerun(failed)
         gone = self._checkpoint_gone(rerun, remedy)
         # those after the checkpoint kept: iterations 1..saved are in it (said "1..done", as though all were lost)
@@ -227,9 +227,10 @@ def _detail(error):
 
 def _repair_then_rerun(error):
     """What to do about a write refused with ``error`` (an OSError) before a rerun: "free some space
-    and rerun", as a full disk's message advises, "make it writable and rerun", ..."""
+    and rerun" (or "delete some files and rerun"), as a full disk's message advises, "make it writable and
+    rerun", ..."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return fileio.RERUN
+        return f"{fileio.room_fix(error)} and rerun"
     if error.errno in fileio.REPAIRS:
         return fileio.REPAIRS[error.errno].removesuffix(" with")
     return "once it can be written, rerun"
