@@ -334,9 +334,10 @@ class _CacheFull(fileio.StorageError):
         (:func:`minitransfer.disk_space.disk_status`): taken before the staging folder is removed, whose removal
         gives back the inodes a disk out of them lacked ("1.1 MB needed, 21.0 MB free" said it), or as the
         import's write failed (:class:`.import_writes.DiskFull`), before it removed its lock file."""
-        space = import_writes.room(_builtin_bytes(), getattr(error, "status", None) or disk_space.disk_status(root))
+        status = getattr(error, "status", None) or disk_space.disk_status(root)
+        fix = fileio.DELETE_FILES if disk_space.no_inodes_left(status) else fileio.FREE_SPACE  # no inodes: no file fits
         return cls(error.errno, f"the built-in benchmark cannot be cached in {root}: {os.strerror(error.errno)}: "
-                                f"it needs {space}; free some space there, or set "
+                                f"it needs {import_writes.room(_builtin_bytes(), status)}; {fix} there, or set "
                                 f"MINITRANSFER_CACHE to a folder on a disk with room for it, and rerun")
 
 

@@ -298,7 +298,7 @@ def test_a_cache_on_a_disk_out_of_inodes_says_so_not_only_the_megabytes_free(sma
         synthetic.builtin_dataset(disk / "cache")
     assert re.fullmatch(rf"the built-in benchmark cannot be cached in {re.escape(str(disk / 'cache'))}: No space left "
                         r"on device: it needs about 1\.1 MB, [\d,]+\.\d MB free but no inodes \(file entries\) "
-                        r"left; free some space there, or set MINITRANSFER_CACHE to a folder on a disk with room "
+                        r"left; delete some files there, or set MINITRANSFER_CACHE to a folder on a disk with room "
                         r"for it, and rerun", str(raised.value)), str(raised.value)
     assert os.listdir(disk / "cache") == []
 
