@@ -14,6 +14,13 @@ class Axes:
 
     def __init__(self):
         self.scale, self.limits, self.label = "linear", None, None
+        self.yaxis = self  # its ticks' formatters set on it, not looked at here
+
+    def set_major_formatter(self, formatter):
+        self.major = formatter
+
+    def set_minor_formatter(self, formatter):
+        self.minor = formatter
 
     def set_yscale(self, scale, **_):
         self.scale = scale

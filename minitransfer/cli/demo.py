@@ -129,7 +129,7 @@ def _advice_for_the_demo(written, plan, seed, device, precision):
     line after them: the grid's options as ``minitransfer experiment``'s, with the command of a grid
     like the demo's (``plan`` at demo seed ``seed``: its splits, n, controls and training recipe) on
     the same built-in benchmark (experiment's default data), to change or add them in; the others
-    (prepare folder --val-fraction, train's --overwrite) as for data or runs of one's own. None
+    (prepare's --val-per-class, train's --overwrite) as for data or runs of one's own. None
     where no option is advised."""
     texts = [finding.text for finding in written.findings] + written.brief_warnings(UNFINISHED_SHOWN)
     return _advice_for(texts, plan, seed, device, precision)

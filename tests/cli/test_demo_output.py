@@ -64,7 +64,8 @@ def _train_options(command):
 def test_options_the_findings_advise_are_told_as_an_experiments_with_the_command_that_trains_the_demos_networks(
         tiny_data, tmp_path, monkeypatch):
     """Three iterations a network: the findings advise more evaluations (--eval-every) and more
-    validation images (prepare folder --val-fraction), options the demo refuses (exit 2). The demo
+    validation images (prepare synthetic --val-per-class: the option of the command that made the demo's data),
+    options the demo refuses (exit 2). The demo
     says so, and what to run instead; the oracle: that command, as it is, plans the networks the demo
     trained with the very options (seeds included) each one recorded."""
     monkeypatch.setattr(synthetic, "builtin_dataset", lambda root=None: tiny_data)
@@ -75,7 +76,7 @@ def test_options_the_findings_advise_are_told_as_an_experiments_with_the_command
     lines = result.stdout.splitlines()
     shown = [line for line in lines if line.startswith(("  holds: ", "  not shown: ", "  careful: "))]
     advised = list(dict.fromkeys(OPTION.findall("\n".join(shown))))
-    assert {"--eval-every", "--val-fraction"} <= set(advised), shown
+    assert {"--eval-every", "--val-per-class"} <= set(advised), shown
     refused = CliRunner().invoke(main, ["demo", "-o", str(out), "--device", "cpu", "--eval-every", "10"])
     assert refused.exit_code == 2 and "No such option '--eval-every'" in refused.output
 
@@ -83,8 +84,8 @@ def test_options_the_findings_advise_are_told_as_an_experiments_with_the_command
                        f"recipe on its built-in benchmark, and a rerun trains none again; --eval-every is "
                        f"`minitransfer experiment`'s: to train a grid like the demo's with it, on the same benchmark, "
                        f"in a folder of its own, change or add it in:")
-    assert told == len(lines) - 4 and lines[-1] == ("  --val-fraction: for data or runs of your own (the commands the "
-                                                    "advice names), not the demo's benchmark")
+    assert told == len(lines) - 4 and lines[-1] == ("  --val-per-class: for data or runs of your own (the commands "
+                                                    "the advice names), not the demo's benchmark")
     assert lines[told + 2] == ("  but it trains its networks on all classes (all/) as the others (--max-iter 3 "
                                "--eval-every 1), where the demo trained them with --max-iter 6 --eval-every 2: one "
                                "experiment trains all its networks with the same options, and cannot plan those alone")
