@@ -86,18 +86,19 @@ def findings(results, facts=None, bases=None):
     "within-dataset": a script finds every claim of findings.md, a line each, and no other). ``facts``:
     the datasets already read (:func:`minitransfer.run_facts.validation_sets`'); ``bases``: the
     :class:`minitransfer.comparisons.Bases` of ``results``, built once for every claim (now, where None)."""
+    facts = {} if facts is None else facts  # each dataset opened once for every claim's caveats
     chance = bases_against_chance(results, facts)
     bases = built_bases(results, bases)
     within = ((general(results, bases=bases), specific(results, bases=bases)) + coadapted.where_measured(results, bases)
               + (fine_tuning(results, bases=bases), dissimilar(results, bases), random_weights(results, bases))
               + random_weights_dissimilar(results, bases))
-    measured = halves_said(results, [judged(finding, chance) for finding in within])
+    measured = halves_said(results, [judged(finding, chance, facts) for finding in within])
     if any(r.run.split == CROSS for r in results) and not any(r.run.split in SPLITS for r in results):
         measured = [within_dataset(results)]
     if any(r.run.split == CROSS for r in results):
         across = ((general(results, CROSS, bases), specific(results, CROSS, bases))
                   + coadapted.where_measured(results, bases, CROSS) + (fine_tuning(results, CROSS, bases),))
-        told = (judged(finding, chance) for finding in across)  # a claim not measured used no network: no caveat
+        told = (judged(finding, chance, facts) for finding in across)  # a claim not measured used no network: no caveat
         measured += [dataclasses.replace(finding, text=finding.text + seen_caveat(finding, facts))
                      for finding in told]
     return measured

@@ -44,7 +44,7 @@ _BASES_OF = {"general": ("random",), "specific": ("random",), "fine-tuning": ("r
 CHANCE_NAMED = 3  # bases at chance a finding names; the runs to read with care list every one
 
 
-def judged(finding, against_chance):
+def judged(finding, against_chance, facts=None):
     """``finding``, or where some of the bases of its splits are no better than chance, or cannot be judged
     against it (``against_chance``: :func:`minitransfer.run_facts.bases_against_chance`), its measurement not
     judged: those bases learned nothing, so a difference from them, or from a transfer of their layers, is
@@ -52,7 +52,8 @@ def judged(finding, against_chance):
     (:func:`minitransfer.run_facts.at_chance_kinds`), or on images that cannot be known now
     (:func:`minitransfer.run_facts.not_judged_words`), so they may have learned nothing. Where chance is the
     largest class's share (classes unbalanced), the remedy adds evening the classes
-    (:func:`minitransfer.run_facts.unbalanced_remedy`)."""
+    (:func:`minitransfer.run_facts.unbalanced_remedy`). ``facts``: the datasets already read (the advice to score on
+    more validation images reads how each was prepared: :func:`minitransfer.validation_advice.more_validation`)."""
     splits = _BASES_OF.get(finding.claim, ())
     at_chance, not_judged = ([found for found in kind if found[0].run.split in splits] for kind in against_chance)
     nothing, untold, counts = at_chance_kinds(at_chance)
@@ -66,7 +67,7 @@ def judged(finding, against_chance):
     if untold:
         reasons.append(f"{_bases(untold)} {cannot_be_told(counts)} ({chance_named(untold)}; see the runs to read "
                        f"with care), which may have learned nothing: "
-                       f"{more_validation(untold_runs(at_chance))}{unbalanced_remedy(untold)}")
+                       f"{more_validation(untold_runs(at_chance), facts)}{unbalanced_remedy(untold)}")
     if not_judged:
         groups = "; ".join(not_judged_words(not_judged, chance_named))
         reasons.append(f"{_bases(not_judged)} not judged against chance ({groups}; see the runs to read with care), "

@@ -363,14 +363,27 @@ def _validation_labels(dataset):
 def _dataset_fact(read, path, facts, unread):
     """``read(dataset)`` of the dataset at ``path`` (a name this locale lists: a run's recorded UTF-8 text goes
     through :func:`minitransfer.rundir.recorded_path` once, by the caller; twice, a Latin-1 locale's name of
-    "données" became "donnÃ\\x83Â©es"), opened once for every run of it (``facts``: by (``read``, path), shared
-    between runs); ``unread`` where it cannot be read."""
+    "données" became "donnÃ\\x83Â©es"), read once for every run of it (``facts``: by (``read``, path), shared
+    between runs), from the dataset opened once for every fact of it (:func:`_opened`); ``unread`` where it cannot be
+    read."""
     key = (read.__name__, path)
     if key not in facts:
+        dataset = _opened(path, facts)
         try:
-            facts[key] = read(datasets.open_dataset(_cached_copy(path)))
+            facts[key] = unread if dataset is None else read(dataset)
         except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
             facts[key] = unread
+    return facts[key]
+
+
+def _opened(path, facts):
+    """The dataset at ``path`` opened once for a report (``facts``: by path, for every fact of it); None if it cannot."""
+    key = ("dataset opened", path)  # no function's name: never a fact's key
+    if key not in facts:
+        try:
+            facts[key] = datasets.open_dataset(_cached_copy(path))
+        except (OSError, ValueError):  # DatasetError is a ValueError
+            facts[key] = None
     return facts[key]
 
 
