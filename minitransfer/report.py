@@ -151,7 +151,7 @@ class Report:
     failed: list = dataclasses.field(default_factory=list)
     validation_sets: list = None  # run_facts.validation_sets of the results: read from their datasets once
     bases: Bases = None  # the results' bases, built once for the findings, Table 1 and the figures
-    dataset_facts: dict = None    # their datasets as read (run_facts._dataset_fact), for the warnings again
+    dataset_facts: dict = None    # their datasets as read (dataset_reads.dataset_fact), for the warnings again
     base_checkpoints: dict = None  # the base checkpoints read, by path (results.collect), for recorded_runs
     network_gone: list = dataclasses.field(default_factory=list)  # results whose network is gone: network_gone()
     planned: list = dataclasses.field(default_factory=list)  # planned runs with no run folder: report_plan

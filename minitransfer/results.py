@@ -240,7 +240,7 @@ def read_run(folder):
 def _read_run(folder, name, bases, facts, by_hand):
     """The result of the run in ``folder``; one trained by hand (no treatment.json) adds to ``by_hand``
     its name -> (its dataset, its base's: :func:`minitransfer.run_labels.base_key`). ``facts``: what
-    the datasets read so far tell, shared between runs (:func:`minitransfer.run_facts._dataset_fact`)."""
+    the datasets read so far tell, shared between runs (:func:`minitransfer.dataset_reads.dataset_fact`)."""
     eval_csv = folder / EVAL_FILE
     record = read_json(folder / RESULT_FILE, dict)  # read once: checked against eval.csv, then by read_result
     lines = check_against_curve(folder / RESULT_FILE, record, eval_csv)  # an edit said by both values, where told

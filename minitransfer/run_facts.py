@@ -7,13 +7,12 @@ whether a base scored better than chance on them (:func:`bases_against_chance`).
 """
 
 import math
-import os
 
 import numpy as np
 
 from minitransfer import class_tables, rundir
-from minitransfer.data import dataset as datasets
-from minitransfer.data import splits, synthetic, wordnet
+from minitransfer.dataset_reads import dataset_fact
+from minitransfer.data import splits, wordnet
 from minitransfer.experiment import CROSS, SOURCE
 
 PAPER_FAMILIES = (wordnet.NATURAL, wordnet.MAN_MADE)  # the natural split's halves A, B in ImageNet (the paper)
@@ -22,8 +21,8 @@ UNREAD_FAMILIES = ("family A", "family B")            # ... of a dataset that ca
 
 def half_families(path, facts):
     """The natural split's (family of half A, of half B) of the dataset at ``path``
-    (:func:`_dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
-    return _dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
+    (:func:`minitransfer.dataset_reads.dataset_fact`); :data:`UNREAD_FAMILIES` where it cannot be read."""
+    return dataset_fact(splits.half_families, path, facts, UNREAD_FAMILIES)
 
 
 def kept_per_class_of(path, per_class, facts):
@@ -31,7 +30,7 @@ def kept_per_class_of(path, per_class, facts):
     dataset at ``path`` trained on, asking for ``per_class``: a class with fewer keeps all it has
     (:func:`minitransfer.data.splits.select_per_class`), so ``per_class=1000`` on a dataset of 500
     images a class trains on 500. () where the dataset cannot be read (moved, another machine's)."""
-    counts = _dataset_fact(_train_images_per_class, path, facts, ())
+    counts = dataset_fact(_train_images_per_class, path, facts, ())
     if not len(counts):
         return ()
     kept = [min(count, per_class) for count in counts]
@@ -46,7 +45,7 @@ def validation_sets(results, facts=None):
     """(where in words, images, its results) of each validation set the findings' runs of ``results``
     were scored on (:func:`validation_images`), those whose number cannot be known left out: the
     reduced-data runs and a cross-dataset grid's source base, in no finding, too. ``facts``: datasets
-    already read (:func:`_dataset_fact`), shared with the report's other readers."""
+    already read (:func:`minitransfer.dataset_reads.dataset_fact`), shared with the report's other readers."""
     facts, sets = {} if facts is None else facts, {}
     for r in results:
         run = r.run
@@ -106,7 +105,7 @@ def bases_against_chance(results, facts=None):
     are not judged. Only bases are: a transfer or random-frozen run at chance is a result, one trained
     from scratch is a training that failed (a reduced-data run's: :func:`runs_against_chance`). Bases
     without an accuracy, of one class (chance is 100%: nothing to guess) or without a dataset recorded (the
-    paper's runs) are in neither. ``facts``: datasets already read (:func:`_dataset_fact`), shared with the
+    paper's runs) are in neither. ``facts``: datasets already read (:func:`minitransfer.dataset_reads.dataset_fact`), shared with the
     report's other readers."""
     return runs_against_chance(results, "base", facts)
 
@@ -305,13 +304,13 @@ def _dataset_scored(result, facts):
     those of its half's classes (its split, split seed and target half) in the dataset its config.json
     names, every one of it for a run on every class or across datasets (the target's: ``data`` of a
     transfer across datasets is its target), the dataset's meta.json and labels read once for every
-    run (``facts``, as :func:`_dataset_fact`); (None, why) where it cannot tell: no dataset recorded,
+    run (``facts``, as :func:`minitransfer.dataset_reads.dataset_fact`); (None, why) where it cannot tell: no dataset recorded,
     one that cannot be read (moved, deleted, another machine's, a damaged meta.json), one prepared again
     since the run trained (its meta.json's sha256 not the one train recorded), or a split it cannot be
     cut into."""
     if not result.dataset:
         return None, "is not recorded"
-    read = _dataset_fact(_validation_labels, rundir.recorded_path(result.dataset), facts, None)
+    read = dataset_fact(_validation_labels, rundir.recorded_path(result.dataset), facts, None)
     if read is None:
         return None, "cannot be read here (moved, deleted, or another machine's)"
     if result.fingerprint and result.fingerprint != read[0]:
@@ -330,19 +329,19 @@ def _dataset_scored(result, facts):
 def classes_matched_by(results, facts=None):
     """How the classes of the transfers across datasets of ``results`` were matched with their bases'
     (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's, CIFAR's), from the
-    class tables of their datasets (``facts``: as :func:`_dataset_fact`); "by wnid or class name" where
+    class tables of their datasets (``facts``: as :func:`minitransfer.dataset_reads.dataset_fact`); "by wnid or class name" where
     none can be read."""
     facts = {} if facts is None else facts
-    tables = [_dataset_fact(_class_table, rundir.recorded_path(r.dataset), facts, ()) for r in results if r.dataset]
+    tables = [dataset_fact(_class_table, rundir.recorded_path(r.dataset), facts, ()) for r in results if r.dataset]
     return class_tables.matched_by([entry for table in tables for entry in table])
 
 
 def dataset_sources(results, facts=None):
     """How the dataset of each of ``results`` was made, as its meta.json's source records it (its prepare command,
     "kind", and the options given: :mod:`minitransfer.validation_advice` reads them), or None where it is not
-    recorded or cannot be read (``facts``: as :func:`_dataset_fact`)."""
+    recorded or cannot be read (``facts``: as :func:`minitransfer.dataset_reads.dataset_fact`)."""
     facts = {} if facts is None else facts
-    return [_dataset_fact(_source, rundir.recorded_path(r.dataset), facts, None) if r.dataset else None
+    return [dataset_fact(_source, rundir.recorded_path(r.dataset), facts, None) if r.dataset else None
             for r in results]
 
 
@@ -358,46 +357,6 @@ def _class_table(dataset):
 def _validation_labels(dataset):
     """(fingerprint, the dataset, validation images per class) of an opened dataset."""
     return dataset.fingerprint, dataset, np.bincount(dataset.labels("val"), minlength=dataset.num_classes)
-
-
-def _dataset_fact(read, path, facts, unread):
-    """``read(dataset)`` of the dataset at ``path`` (a name this locale lists: a run's recorded UTF-8 text goes
-    through :func:`minitransfer.rundir.recorded_path` once, by the caller; twice, a Latin-1 locale's name of
-    "données" became "donnÃ\\x83Â©es"), read once for every run of it (``facts``: by (``read``, path), shared
-    between runs), from the dataset opened once for every fact of it (:func:`_opened`); ``unread`` where it cannot be
-    read."""
-    key = (read.__name__, path)
-    if key not in facts:
-        dataset = _opened(path, facts)
-        try:
-            facts[key] = unread if dataset is None else read(dataset)
-        except (OSError, ValueError):  # DatasetError is a ValueError, as is a class without a family
-            facts[key] = unread
-    return facts[key]
-
-
-def _opened(path, facts):
-    """The dataset at ``path`` opened once for a report (``facts``: by path, for every fact of it); None if it cannot."""
-    key = ("dataset opened", path)  # no function's name: never a fact's key
-    if key not in facts:
-        try:
-            facts[key] = datasets.open_dataset(_cached_copy(path))
-        except (OSError, ValueError):  # DatasetError is a ValueError
-            facts[key] = None
-    return facts[key]
-
-
-def _cached_copy(path):
-    """``path``; for the built-in benchmark's (:func:`minitransfer.data.synthetic.is_builtin`) where it
-    is gone (its cache deleted, or moved with $MINITRANSFER_CACHE: the demo's networks trained before
-    record the old place), the same set where it is cached now, if it is (the report builds nothing)."""
-    if os.path.exists(path) or not synthetic.is_builtin(path):
-        return path
-    try:
-        cached = synthetic.builtin_path()
-    except OSError:  # no home folder to find the cache in
-        return path
-    return cached if cached.exists() else path
 
 
 def natural_families(results):

@@ -19,7 +19,7 @@ def test_each_dataset_is_read_once_for_every_reader_of_its_validation_labels(syn
         reads.append(str(dataset.path))
         return validation_labels(dataset)
 
-    counted.__name__ = validation_labels.__name__  # the key of what was read (run_facts._dataset_fact)
+    counted.__name__ = validation_labels.__name__  # the key of what was read (dataset_reads.dataset_fact)
     monkeypatch.setattr(run_facts, "_validation_labels", counted)
     measured = report.measure(runs_dir)
     assert any(warning.startswith("bases that cannot be told from chance") for warning in measured.warnings)

@@ -7,7 +7,7 @@ import collections
 import pytest
 
 from minitransfer import experiment as grid
-from minitransfer import report, run_facts
+from minitransfer import dataset_reads, report
 from minitransfer.data import synthetic
 from test_report import ACCURACY, write_run
 
@@ -20,8 +20,8 @@ def test_the_figures_open_no_dataset_the_tables_opened(tmp_path, monkeypatch):
     synthetic.build_synthetic(data, classes=8, train_per_class=1, val_per_class=5, size=14, seed=1)
     for run in grid.plan_grid(layers=(1, 3, 5)):
         write_run(tmp_path / "grid", run, ACCURACY[run.name], config={"data": str(data)})
-    opened, open_dataset = collections.Counter(), run_facts.datasets.open_dataset
-    monkeypatch.setattr(run_facts.datasets, "open_dataset",
+    opened, open_dataset = collections.Counter(), dataset_reads.datasets.open_dataset
+    monkeypatch.setattr(dataset_reads.datasets, "open_dataset",
                         lambda path, *args, **kwargs: opened.update([str(path)]) or open_dataset(path, *args, **kwargs))
     report.write_report(tmp_path / "grid", tmp_path / "tables", figures=False)
     tables = dict(opened)
