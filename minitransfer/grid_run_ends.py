@@ -7,6 +7,7 @@ stopping them, stays in :mod:`minitransfer.grid_runner`; the runs another proces
 :mod:`minitransfer.grid_elsewhere`'s.
 """
 
+import os
 import time
 
 from minitransfer import checkpoint as checkpoints
@@ -28,7 +29,8 @@ class RunEnds:
     time)), ``unsaid`` (slot index -> a start line held back), ``slots``, ``retirement``, ``time_left``,
     ``raced`` (the runs started again after losing a race), ``warnings``
     (:class:`minitransfer.grid_progress.Warnings`) and ``in_place`` (raises once the grid's folder is moved or
-    deleted), and puts a run back in its queue with ``_put_back``."""
+    deleted), and puts a run back in its queue with ``_put_back``; ``sound_bases`` (the bases whose weights were read
+    whole, :meth:`_base_damaged`) is made here as first needed."""
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""
@@ -177,14 +179,23 @@ class RunEnds:
 
     def _base_damaged(self, run, code):
         """Where ``run``, a transfer, failed with bad data (``code``) and the weights of its base cannot be read
-        (a file cut short or corrupt: :func:`damaged_weights`), note the base as :attr:`GridOutcome.damaged`: the
+        (a file cut short or corrupt: :func:`weights_read`), note the base as :attr:`GridOutcome.damaged`: the
         runs copying from it are not run (:meth:`_orphans_blocked`); returns the line that says so, once per
         base. Before, every transfer of such a base was started and failed alike: 28 "FAILED" lines for two
-        bases' files cut short."""
+        bases' files cut short. A base read whole is not read again while its file is the same one
+        (:func:`file_identity`): before, each sibling failing with bad data of its own read all of it anew, 28
+        reads of CaffeNet's 240 MB in the grid's loop."""
         damaged = self.outcome.damaged
         if code != EXIT_BAD_DATA or run.parent is None or run.parent in damaged:
             return []
-        fault = damaged_weights(weights_path(self.out, run.parent))
+        path = weights_path(self.out, run.parent)
+        sound = vars(self).setdefault("sound_bases", {})  # base -> its file's identity as it was read whole
+        before = file_identity(path)
+        if before is not None and sound.get(run.parent) == before:
+            return []  # read whole already, the same file since
+        whole, fault = weights_read(path)
+        if whole:  # as the file was before its read: one replaced meanwhile is another, read at the next failure
+            sound[run.parent] = before
         if fault is None:  # the fault is this run's own (its checkpoint, say): the others may train
             return []
         damaged[run.parent] = fault
@@ -209,17 +220,28 @@ class RunEnds:
                 ("cannot be copied (above)" if run.parent in damaged else "failed") for run in orphans]
 
 
-def damaged_weights(path):
-    """What is wrong with the weights file ``path`` (a base's network, which its transfers copy from) where it
-    cannot be read whole (cut short, corrupt, not a network: ``CheckpointError``'s one line); None where it reads,
-    or is not there or cannot be read now for another reason (its permissions: no fault of the file's)."""
+def weights_read(path):
+    """(whether the weights file ``path``, a base's network which its transfers copy from, was read whole; what is
+    wrong with it where it cannot be: cut short, corrupt, not a network, ``CheckpointError``'s one line, else None).
+    Neither where it is not there or cannot be read now for another reason (its permissions: no fault of the
+    file's, nor known to be sound)."""
     try:
         checkpoints.load(path, solver=False)
     except checkpoints.CheckpointError as error:
-        return str(error)
+        return False, str(error)
+    except OSError:
+        return False, None
+    return True, None
+
+
+def file_identity(path):
+    """Which file ``path`` is now, its contents as they stand: (path, size, mtime_ns, inode, device); a file
+    rewritten in place or replaced (renamed over it) has another. None where it cannot be looked at."""
+    try:
+        stat = os.stat(path)
     except OSError:
         return None
-    return None
+    return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
 
 
 def folders_gone_since(runs, outcome, out):
