@@ -299,9 +299,10 @@ def submitted_note(runs, out, read=None):
     submit = shlex.quote(os.path.join(scripts, SUBMIT_FILE))
     said = (f"{len(named)} of the runs to train {'were' if len(named) > 1 else 'was'} submitted to SLURM "
             f"({listed}: {shown}{more})")
-    if states is None:  # no squeue here, or SLURM out of reach (said: it read as squeue's answer where none came)
-        why = slurm_asked.unreached()
-        asked = f"could not ask SLURM ({why}): " if why else ""
+    if states is None:  # no squeue, SLURM out of reach or squeue failed (said: read as its answer where none came)
+        why, failed = slurm_asked.unreached(), slurm_asked.failed("squeue")
+        asked = (f"could not ask SLURM ({why}): " if why else f"could not read their states ({failed}): " if failed
+                 else "")
         return (f"{said}: {asked}queued or running unless cancelled or failed since, which `squeue --array` tells; "
                 f"`bash {submit} --dry-run` says what it would submit again")
     counted = collections.Counter(_state_of(task, states) for _, task in named)
@@ -353,8 +354,9 @@ def listed_states():
     """{array task: (its state, squeue's reason)} of this user's jobs squeue lists, those ended too while SLURM
     keeps them (``--states=all``): ``{"33_1": ("PENDING", "Dependency"), "32_0": ("FAILED", "NonZeroExitCode")}``;
     None where there is no squeue, or it fails or does not answer (no SLURM_CONF, the controller down: why, in
-    :func:`minitransfer.slurm_asked.unreached`). The dry run's note trusted submitted.txt alone: runs whose tasks
-    were cancelled or had failed since were "queued or running unless cancelled or failed since"."""
+    :func:`minitransfer.slurm_asked.unreached`; another failure: :func:`minitransfer.slurm_asked.failed`). The dry
+    run's note trusted submitted.txt alone: runs whose tasks were cancelled or had failed since were "queued or
+    running unless cancelled or failed since"."""
     listed = slurm_asked.ask("squeue", "--noheader", "--array", "--states=all", f"--user={os.getuid()}",
                              "--format=%i %T %r")
     if listed is None:
