@@ -30,10 +30,10 @@ from minitransfer.demo_folder import check_not_a_grid, check_other_demo, mismatc
 from minitransfer.experiment import plan_grid
 from minitransfer.grid_options import ALL_CLASSES
 from minitransfer.grid_arguments import checked_devices, slots_device
-from minitransfer.grid_outcome import fix_then_rerun
 from minitransfer.grid_status import is_finished
 from minitransfer.home_paths import expanded
 from minitransfer.scheduler import run_grid
+from minitransfer.storage_fix import fix_then_rerun
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,7 +2,8 @@
 said once each, the exit code it passes on), :class:`GridInterrupted`, the stop that stopped it, and
 :class:`Failure`, how one failed run ended; the exit codes of ``train`` that the grid names. A SLURM
 grid's scripts word their failed tasks with the same lines (:func:`failure_cause`,
-:func:`where_its_output_is`; :mod:`minitransfer.slurm_array`).
+:func:`where_its_output_is`; :mod:`minitransfer.slurm_array`). What fixes a file that could not be written
+is :mod:`minitransfer.storage_fix`' (:func:`fix_then_rerun`, importable from here too: ``__all__``).
 """
 
 import dataclasses
@@ -21,6 +22,12 @@ from minitransfer.grid_plan_text import checkpoint_refused
 from minitransfer.grid_status import BAD_CHECKPOINT, error_line, last_log_line
 from minitransfer.memory_kills import LOG_TAIL
 from minitransfer.run_labels import name_order
+from minitransfer.storage_fix import fix_then_rerun
+
+__all__ = ["EXIT_BUSY", "EXIT_FAILED", "EXIT_BAD_DATA", "EXIT_IO", "PASSED_ON", "QUOTED_ERRORS", "COMMAND_PREFIX",
+           "QUOTE_CHARS", "GridInterrupted", "Failure", "FOLDER_REFUSALS", "GridOutcome", "failure_cause",
+           "quoted_errors", "diverged", "where_its_output_is", "stopped_unstarted", "stopped_unsaved", "found_finished",
+           "how_it_ended", "fix_then_rerun"]
 
 EXIT_BUSY = 2  # what `train` exits with when another process holds the run (among other usage errors)
 # What `train` exits with (the command line's codes) where the cause of a failed run is one the grid can name
@@ -389,22 +396,3 @@ def how_it_ended(code):
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit {code}"
-
-
-def storage_fix(code, error=None):
-    """What to do about a file that could not be written, by its error ``code``: "free some space"
-    (a full disk or quota; "delete some files" where ``error`` says no inodes are left: :func:`.fileio.room_fix`),
-    "make it writable" (read-only, another user's), else "fix that"."""
-    if code in (errno.ENOSPC, errno.EDQUOT):
-        return fileio.room_fix(error)
-    return "make it writable" if code in fileio.UNWRITABLE else "fix that"
-
-
-def fix_then_rerun(error, then, code=None, kept=""):
-    """``error`` (a file that could not be written) saying what fixes it (:func:`storage_fix` of
-    ``code``, its errno unless given), after ``kept`` (what is kept, e.g. "every network is finished
-    (kept): "), and ``then`` what rerunning does, in place of its own "free some space (or delete some files) and
-    rerun" (:func:`.fileio.without_rerun`): "...; free some space, then rerun the same command to ..."."""
-    code = error.errno if code is None else code
-    return fileio.StorageError(code, f"{fileio.without_rerun(error)}; {kept}{storage_fix(code, error)}, "
-                                     f"then {then}")

@@ -115,6 +115,18 @@ def path_kind(path):
     return next((kind for test, kind in _SPECIAL_KINDS if test(mode)), "a special file")
 
 
+def not_a_regular_file(path):
+    """What ``path``, where a regular file is wanted, is instead, in words: "not a regular file but a named pipe" (a
+    socket, a character or block device, a folder: :func:`path_kind`); "not a regular file"
+    where it is one again, or gone, by the time it is looked at. The one wording of a file the import skips
+    (:func:`minitransfer.data.decode.open_regular_file`), of a shard or mean image that meta.json lists
+    (:func:`minitransfer.data.integrity.check_files`) and of a shard a reader finds so
+    (:func:`minitransfer.data.image_reader.not_a_shard_file`). Those modules import it where they say it, as they
+    call it: a decode or loader worker imports them, not needing this module (nor what it imports) at its start."""
+    kind = path_kind(path)
+    return "not a regular file" if kind in ("a file", "nothing") else f"not a regular file but {kind}"
+
+
 FolderWithoutNetwork = collections.namedtuple("FolderWithoutNetwork", "what run dataset summary",
                                               defaults=(None, None, ""))
 FolderWithoutNetwork.__doc__ = """What a folder is (``what``: "a report's folder (...), not a network"), with

@@ -30,7 +30,7 @@ import dataclasses
 import os
 import pathlib
 
-from minitransfer import fileio, run_file_readers, run_labels, run_lock, run_logs, rundir, train_records, treatments
+from minitransfer import run_file_readers, run_labels, run_lock, run_logs, rundir, train_records, treatments
 from minitransfer.checkpoint_identity import weights_network_sha256, weights_sha256
 from minitransfer.class_overlap import seen_classes
 from minitransfer.comparisons import (INTERCHANGEABLE, RISING, Bases, Result, Spread, interchangeable_halves, mean,
@@ -264,8 +264,9 @@ def _read_run(folder, name, bases, facts, by_hand):
     # digest tells where result.json records none of its rows (before 0.11.4): said so, as a file cut short is
     unwritten = any(fault is not None for *_, fault in lines)
     eval_log = str(eval_csv) if is_there(eval_csv) and (len(curve) != evaluations or unwritten) else ""
-    losses = tuple((record["iteration"], float(record["loss"]))
-                   for record in read_log(_loss_records, folder / METRICS_FILE) if is_loss_record(record))
+    logged = read_log(lambda log: run_logs.read_metrics(log, losses=run_file_readers.LOSS_POINTS),  # looked up now
+                      folder / METRICS_FILE)
+    losses = tuple((record["iteration"], float(record["loss"])) for record in logged if is_loss_record(record))
     config = config or {}
     dataset = _dataset_text(config.get("data"))
     fingerprint = train_records.recorded(folder, config, "dataset_fingerprint", records=records) or ""
@@ -293,26 +294,6 @@ def _read_run(folder, name, bases, facts, by_hand):
     if not planned:
         by_hand[name] = _study_of(fingerprint, dataset, source)
     return result
-
-
-def _loss_records(metrics):
-    """The training-loss records of the metrics.jsonl ``metrics``, at most :data:`run_file_readers.LOSS_POINTS`, from
-    its loss lines evenly spaced: sampled among all its lines, an evaluation's or a start's event (blas-threads) took a
-    point of the curve that was then left out, a third of them where it evaluates as often as it logs. An event is
-    known by its key before it is parsed (a loss line holds no text: no "event" in it)."""
-    lines = [line for line in run_logs.whole_lines(metrics) if '"event"' not in line]
-    most = run_file_readers.LOSS_POINTS
-    if len(lines) > most:
-        lines = [lines[round(i * (len(lines) - 1) / (most - 1))] for i in range(most)]
-    return [record for record in map(_parsed, lines) if isinstance(record, dict) and "event" not in record]
-
-
-def _parsed(line):
-    """The JSON of a log's ``line``; None where it is torn or malformed (skipped, as a reader of the log skips it)."""
-    try:
-        return fileio.parse_json(line)
-    except ValueError:
-        return None
 
 
 def _dataset_text(recorded):

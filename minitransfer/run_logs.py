@@ -85,20 +85,25 @@ def _eval_row(line, columns):
     return row, None
 
 
-def read_metrics(path, most=None):
-    """The records of a ``metrics.jsonl``; a torn or malformed line is skipped. ``most``: only that
-    many of its lines are read, evenly spaced from its first to its last (a curve to draw: a
-    CaffeNet run logs 22,500 lines, which would cost the report more than the rest of the run)."""
+def read_metrics(path, losses=None):
+    """The records of a ``metrics.jsonl``; a torn or malformed line is skipped. ``losses``: its training-loss
+    records alone (no event's), at most that many, evenly spaced among its loss lines from the first to the last (a
+    curve to draw, the report's: a CaffeNet run logs 22,500 lines, which would cost the report more than the rest of
+    the run). Sampled among all its lines, an evaluation's or a start's event (blas-threads) took a point of the
+    curve that was then left out, a third of them where it evaluates as often as it logs. An event is known by its key
+    before it is parsed (a loss line holds no text: no "event" in it)."""
     lines = whole_lines(path)
-    if most is not None and len(lines) > most:
-        lines = [lines[round(i * (len(lines) - 1) / (most - 1))] for i in range(most)]
+    if losses is not None:
+        lines = [line for line in lines if '"event"' not in line]
+        if len(lines) > losses:
+            lines = [lines[round(i * (len(lines) - 1) / (losses - 1))] for i in range(losses)]
     records = []
     for line in lines:
         try:
             record = fileio.parse_json(line)
         except ValueError:
             continue
-        if isinstance(record, dict):
+        if isinstance(record, dict) and (losses is None or "event" not in record):
             records.append(record)
     return records
 

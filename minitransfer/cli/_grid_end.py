@@ -10,8 +10,9 @@ import shlex
 from minitransfer import fileio, stopping
 from minitransfer.config_wording import SAME_COMMAND, finish_by_rerun
 from minitransfer.grid_folder import GridFolderGone, GridLockLost
-from minitransfer.grid_outcome import GridInterrupted, fix_then_rerun
+from minitransfer.grid_outcome import GridInterrupted
 from minitransfer.grid_progress import Warnings
+from minitransfer.storage_fix import fix_then_rerun
 
 from ._output import OutputUnwritable, echo, say
 

@@ -32,7 +32,6 @@ from minitransfer import stopping
 from . import archives
 from . import image_formats
 from .inputs import fs_text
-from .integrity import not_a_regular_file
 from .pixels import decode_image_noted, opened_without_pillow_limit, warp
 from .skip_reasons import archive_reason, no_image, not_found, unidentified, unreadable_reason
 
@@ -223,9 +222,10 @@ def open_regular_file(path):
 
 
 def _check_regular(path, mode):
-    """``ValueError`` saying what ``path`` is (:func:`.integrity.not_a_regular_file`) where ``mode`` is no regular
-    file's."""
+    """``ValueError`` saying what ``path`` is (:func:`minitransfer.path_kinds.not_a_regular_file`) where ``mode`` is
+    no regular file's."""
     if not stat.S_ISREG(mode):
+        from minitransfer.path_kinds import not_a_regular_file  # here: each decode worker imports this module
         raise ValueError(not_a_regular_file(path))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from minitransfer import fileio
 
-from .integrity import GONE_SINCE_PREPARED, identity, not_a_regular_file, open_file_intact, unreadable
+from .integrity import GONE_SINCE_PREPARED, identity, open_file_intact, unreadable
 from .schema import REPREPARE, DatasetError
 from .shard_format import image_offset
 
@@ -50,6 +50,7 @@ def not_a_shard_file(path):
     if path.is_dir():
         return f"a folder where meta.json lists a shard file: {REPREPARE}"
     if path.exists():  # a named pipe was "missing shard: deleted or moved"
+        from minitransfer.path_kinds import not_a_regular_file  # here: each loader worker imports this module
         return f"{not_a_regular_file(path)}, where meta.json lists a shard: {REPREPARE}"
     return f"missing shard: {GONE_SINCE_PREPARED}"
 

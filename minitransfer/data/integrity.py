@@ -251,22 +251,12 @@ def _file_key(path, expected, what):
     except OSError as error:
         raise unreadable(path, what, error) from error
     if key[2] == 0 and not os.path.isfile(path):  # a named pipe's size (its read waits for a writer): not hashed
+        from minitransfer.path_kinds import not_a_regular_file  # here: each decode worker imports this module
         raise CorruptFile(f"{path}: {not_a_regular_file(path)}, where meta.json expects the {what}: {REPREPARE}", path,
                           f"{what} not a regular file")
     if key[2] == 0:  # its size
         raise CorruptFile(f"{path}: empty file (0 bytes) where meta.json expects the {what}", path, f"empty {what}")
     return (*key, expected)
-
-
-def not_a_regular_file(path):
-    """What ``path``, where a regular file is wanted, is instead, in words: "not a regular file but a named pipe" (a
-    socket, a character or block device, a folder: :func:`minitransfer.path_kinds.path_kind`); "not a regular file"
-    where it is one again, or gone, by the time it is looked at. The one wording of a file the import skips
-    (:func:`.decode.open_regular_file`), of a shard or mean image that meta.json lists (:func:`_file_key`) and of a
-    shard a reader finds so (:func:`.image_reader.not_a_shard_file`)."""
-    from minitransfer.path_kinds import path_kind  # here: each decode worker imports this module, not needing it
-    kind = path_kind(path)
-    return "not a regular file" if kind in ("a file", "nothing") else f"not a regular file but {kind}"
 
 
 def unreadable(path, what, error):
