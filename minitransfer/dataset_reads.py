@@ -26,7 +26,8 @@ def dataset_fact(read, path, facts, unread):
 
 
 def opened(path, facts):
-    """The dataset at ``path`` opened once for a report (``facts``: by path, for every fact of it); None if it cannot."""
+    """The dataset at ``path`` opened once for a report (``facts``: by path, for every fact of it); None where it
+    cannot be."""
     key = ("dataset opened", path)  # no function's name: never a fact's key
     if key not in facts:
         try:

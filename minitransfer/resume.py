@@ -179,9 +179,9 @@ def _load_run_checkpoint(c, solver=True):
     """The checkpoint of the run of ``c``'s weights file `out` (without its solver state unless
     ``solver``); one that cannot be read says how to start over (:func:`starting_over`), unless its error says
     the grid's remedy already (a grid's run's checkpoint cut short, without its weights file: with them, the
-    reader's says to give those; a run of no grid is told train's own way, with its options, besides the reader's). Where the run
-    finished (:func:`_finished_beside`), it says instead that the run needs no checkpoint: the way to
-    start over deleted the result of a finished run with it."""
+    reader's says to give those; a run of no grid is told train's own way, with its options, besides the
+    reader's). Where the run finished (:func:`_finished_beside`), it says instead that the run needs no
+    checkpoint: the way to start over deleted the result of a finished run with it."""
     out = c.out
     path = run_dir_for(out) / "checkpoint.h5"
     try:

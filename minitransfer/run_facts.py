@@ -105,8 +105,8 @@ def bases_against_chance(results, facts=None):
     are not judged. Only bases are: a transfer or random-frozen run at chance is a result, one trained
     from scratch is a training that failed (a reduced-data run's: :func:`runs_against_chance`). Bases
     without an accuracy, of one class (chance is 100%: nothing to guess) or without a dataset recorded (the
-    paper's runs) are in neither. ``facts``: datasets already read (:func:`minitransfer.dataset_reads.dataset_fact`), shared with the
-    report's other readers."""
+    paper's runs) are in neither. ``facts``: datasets already read
+    (:func:`minitransfer.dataset_reads.dataset_fact`), shared with the report's other readers."""
     return runs_against_chance(results, "base", facts)
 
 
@@ -300,14 +300,13 @@ def cannot_be_told(counts):
 
 
 def _dataset_scored(result, facts):
-    """(the validation images of each class ``result`` was scored on, "") as its dataset tells now:
-    those of its half's classes (its split, split seed and target half) in the dataset its config.json
-    names, every one of it for a run on every class or across datasets (the target's: ``data`` of a
-    transfer across datasets is its target), the dataset's meta.json and labels read once for every
-    run (``facts``, as :func:`minitransfer.dataset_reads.dataset_fact`); (None, why) where it cannot tell: no dataset recorded,
-    one that cannot be read (moved, deleted, another machine's, a damaged meta.json), one prepared again
-    since the run trained (its meta.json's sha256 not the one train recorded), or a split it cannot be
-    cut into."""
+    """(the validation images of each class ``result`` was scored on, "") as its dataset tells now: those of its half's
+    classes (its split, split seed and target half) in the dataset its config.json names, every one of it for a run on
+    every class or across datasets (the target's: ``data`` of a transfer across datasets is its target), the dataset's
+    meta.json and labels read once for every run (``facts``, as :func:`minitransfer.dataset_reads.dataset_fact`); (None,
+    why) where it cannot tell: no dataset recorded, one that cannot be read (moved, deleted, another machine's, a
+    damaged meta.json), one prepared again since the run trained (its meta.json's sha256 not the one train recorded), or
+    a split it cannot be cut into."""
     if not result.dataset:
         return None, "is not recorded"
     read = dataset_fact(_validation_labels, rundir.recorded_path(result.dataset), facts, None)
@@ -329,8 +328,8 @@ def _dataset_scored(result, facts):
 def classes_matched_by(results, facts=None):
     """How the classes of the transfers across datasets of ``results`` were matched with their bases'
     (:func:`minitransfer.class_tables.matched_by`): "by wnid", "by class name" (a folder's, CIFAR's), from the
-    class tables of their datasets (``facts``: as :func:`minitransfer.dataset_reads.dataset_fact`); "by wnid or class name" where
-    none can be read."""
+    class tables of their datasets (``facts``: as :func:`minitransfer.dataset_reads.dataset_fact`); "by wnid or
+    class name" where none can be read."""
     facts = {} if facts is None else facts
     tables = [dataset_fact(_class_table, rundir.recorded_path(r.dataset), facts, ()) for r in results if r.dataset]
     return class_tables.matched_by([entry for table in tables for entry in table])
