@@ -1,7 +1,7 @@
 """A name where a regular file is wanted that holds a named pipe or a device was worded three ways: a file the import
 skips "not a regular file but a FIFO (named pipe)", a shard or mean image meta.json lists, at the check at the start
 and by a reader, "not a regular file (a named pipe, a socket or a device)", not saying which. One wording now
-(``integrity.not_a_regular_file``), saying which."""
+(``path_kinds.not_a_regular_file``), saying which."""
 
 import os
 import pathlib
