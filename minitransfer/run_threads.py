@@ -13,7 +13,7 @@ makes the bits of the run uninterrupted so, pasted into any shell. The count a r
 import contextlib
 import os
 
-from minitransfer import cpus, fileio
+from minitransfer import cpus, run_logs
 
 EVENT = "blas-threads"  # metrics.jsonl's record of the threads a CPU run (re)started on
 
@@ -46,19 +46,12 @@ def _last_start(metrics, start):
     """The last record of :func:`started_on` up to iteration ``start`` in ``metrics`` (metrics.jsonl's path), its
     threads a positive count; None where there is none or the file cannot be read."""
     try:
-        lines = metrics.read_bytes().splitlines()
+        records = run_logs.read_metrics(metrics)
     except OSError:
         return None
-    last = None
-    for line in lines:
-        try:
-            record = fileio.parse_json(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("event") == EVENT and type(record.get("iteration")) is int \
-                and record["iteration"] <= start and type(record.get("threads")) is int and record["threads"] > 0:
-            last = record
-    return last
+    starts = [record for record in records if record.get("event") == EVENT and type(record.get("iteration")) is int
+              and record["iteration"] <= start and type(record.get("threads")) is int and record["threads"] > 0]
+    return starts[-1] if starts else None
 
 
 def _other_kernels(record):
