@@ -148,13 +148,11 @@ class _Arrivals:
         signal sent is."""
         numbers = _drained(self._read) if self._read is not None else b""
         arrived = list(dict.fromkeys(number for number in numbers if number in heard))
-        if signum in self._unanswered:  # told already, by the handler that ran first
-            self._unanswered = (self._unanswered | set(arrived)) - {signum}
-            return [number for number in arrived if number != signum]
-        if signum not in arrived:
+        told = signum in self._unanswered  # by the handler that ran first
+        if not told and signum not in arrived:
             return [signum]
         self._unanswered = (self._unanswered | set(arrived)) - {signum}  # those read earlier stay owed a name
-        return arrived
+        return [number for number in arrived if number != signum] if told else arrived
 
     def given_back(self, users=1):
         """The descriptor given back (none set) by ``users`` of it, once none is left; nothing where it was already,
