@@ -30,7 +30,7 @@ class RunEnds:
     ``raced`` (the runs started again after losing a race), ``warnings``
     (:class:`minitransfer.grid_progress.Warnings`) and ``in_place`` (raises once the grid's folder is moved or
     deleted), and puts a run back in its queue with ``_put_back``; ``sound_bases`` (the bases whose weights were read
-    whole, :meth:`_base_damaged`) is made here as first needed."""
+    whole, :meth:`_base_damaged`)."""
 
     def _collect_exits(self):
         """Take note of the runs that have ended; returns how many did."""
@@ -189,13 +189,12 @@ class RunEnds:
         if code != EXIT_BAD_DATA or run.parent is None or run.parent in damaged:
             return []
         path = weights_path(self.out, run.parent)
-        sound = vars(self).setdefault("sound_bases", {})  # base -> its file's identity as it was read whole
         before = file_identity(path)
-        if before is not None and sound.get(run.parent) == before:
+        if before is not None and self.sound_bases.get(run.parent) == before:
             return []  # read whole already, the same file since
         whole, fault = weights_read(path)
         if whole:  # as the file was before its read: one replaced meanwhile is another, read at the next failure
-            sound[run.parent] = before
+            self.sound_bases[run.parent] = before
         if fault is None:  # the fault is this run's own (its checkpoint, say): the others may train
             return []
         damaged[run.parent] = fault

@@ -77,6 +77,7 @@ class GridRunner(RunEnds, RunsElsewhere):
         self.datasets = DatasetsAsPlanned(out, options)  # as checked: prepared again later, the grid stops
         write_plan(out, runs, options, train_command, progress)
         self.outcome = GridOutcome([], finished, [], {}, lost=[r.name for r in runs if r in lost_set])
+        self.sound_bases = {}  # base -> its weights file's identity as read whole (RunEnds._base_damaged)
         # a lost run's network is there: the transfers copying from it train
         self.done = {run.name for run in done} | {run.name for run in lost}
         self.running = {}    # slot index -> (run, process, start time)

@@ -21,6 +21,7 @@ class Grid(RunEnds):
     def __init__(self, out):
         self.out = out
         self.outcome = GridOutcome([], [], [], {})
+        self.sound_bases = {}
 
 
 @pytest.fixture
