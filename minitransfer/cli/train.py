@@ -91,8 +91,9 @@ _INTERRUPTED_FRESH = (f"stopped by a signal during the start-up of a fresh run, 
 @fc8_outputs_option
 @config_option("--copy-from", type=_BasePath(),
                help="Checkpoint to copy the first N weight layers from (a weights file, or a finished run's folder; "
-                    "--n N required with it; default: none, a base trained from scratch). With --resume, a base no longer there (moved, deleted, on another machine) is not needed: the "
-                    "run's checkpoint holds its layers and records its sha256.")
+                    "--n N required with it; default: none, a base trained from scratch). With --resume, a base no "
+                    "longer there (moved, deleted, on another machine) is not needed: the run's checkpoint holds its "
+                    "layers and records its sha256.")
 # --n, --random-frozen: any integer, so that 0 is refused as 8 is, saying what n counts in the preset (config.py)
 @config_option("--n", type=Whole(), metavar="N",
                help=f"Number of weight layers to copy, {config_checks.copyable_range()}: every weight layer but the "

@@ -11,7 +11,8 @@ g of the output only sees block g of the input.
 
 Gradients, with L the loss and dy = ∂L/∂y:
 
-    dx[n, c, h, w] = Σ_{k in c's group, r, s} w[k, c − g·Cg, r, s] · dy[n, k, (h + pad − r)/stride, (w + pad − s)/stride]
+    dx[n, c, h, w] = Σ_{k in c's group, r, s} w[k, c − g·Cg, r, s]
+                                              · dy[n, k, (h + pad − r)/stride, (w + pad − s)/stride]
                      (terms with a non-integer or out-of-range output position are absent)
     dw[k, c, r, s] = Σ_{n, p, q} dy[n, k, p, q] · x[n, g·Cg + c, p·stride − pad + r, q·stride − pad + s]
     db[k]          = Σ_{n, p, q} dy[n, k, p, q]
