@@ -1,7 +1,8 @@
 """What to do about a grid's run whose checkpoint.h5 its train refuses (damaged, cut short): delete it
 (:func:`bad_checkpoint_step`), then rerun the experiment command that planned the run, which trains it again from
-the start (:func:`grid_run_again`). One wording for every place that says it: a grid's dry run and its end (the step:
-the command they were given follows it), train's refusal (:func:`minitransfer.resume.starting_over`), a reader's of a
+the start (:func:`grid_run_again`); and about a grid's base whose weights file cannot be read: delete that
+(:func:`bad_weights_step`). One wording for every place that says it: a grid's dry run and its end (the step: the
+command they were given follows it), train's refusal (:func:`minitransfer.resume.starting_over`), a reader's of a
 checkpoint cut short (:mod:`minitransfer.checkpoint_check`), and info's and eval's
 (:func:`minitransfer.checkpoint_info.unreadable_in_run`). Before, each of the three homes worded it apart.
 
@@ -21,6 +22,20 @@ def bad_checkpoint_step(folder):
     "delete OUT/random2/baseA.run", its train the checkpoint.h5, the grid's end "fix or replace it"."""
     from minitransfer.experiment import CHECKPOINT_FILE  # here: experiment's imports reach those of this module
     return f"delete {pathlib.Path(folder) / CHECKPOINT_FILE}"
+
+
+def bad_weights_step(bases):
+    """"delete random0/baseA.h5 in the grid's folder (a rerun writes it again from its run's checkpoint.h5 or, that
+    gone too, trains that base again)": the one step after which a grid's rerun copies from the bases ``bases`` (run
+    names), whose weights files cannot be read (cut short, corrupt), as the grid's end says it of the runs they cost
+    (:meth:`minitransfer.grid_outcome.GridOutcome.not_run`). Said as :func:`bad_checkpoint_step` says a run's
+    checkpoint, "delete" and the file: before, "replace it", which named no step (a copy of the file from where it
+    came from does as well, where there is one)."""
+    from minitransfer.experiment import CHECKPOINT_FILE  # as above
+
+    files, each = " and ".join(f"{name}.h5" for name in bases), "each" if len(bases) > 1 else "it"
+    return (f"delete {files} in the grid's folder (a rerun writes {each} again from its run's {CHECKPOINT_FILE} or, "
+            f"that gone too, trains that base again)")
 
 
 def grid_run_again(folder):

@@ -14,6 +14,7 @@ import pathlib
 import signal
 
 from minitransfer import fileio, stopping
+from minitransfer.bad_checkpoint import bad_weights_step
 from minitransfer.config_wording import SAME_CALL, worded
 from minitransfer.rundir import NOTHING_TO_DO, RESULT_FILE
 from minitransfer.experiment import CHECKPOINT_FILE, EXIT_INTERRUPTED, LOG_FILE, some_names
@@ -129,7 +130,7 @@ class GridOutcome:
             parents = sorted({parent[name] for name in waiting}, key=name_order)
             several, many = len(waiting) > 1, len(parents) > 1
             them = "them" if several else "it"
-            why = (f"cannot be read (see the bad data above): replace {'them' if many else 'it'}, then a rerun trains {them}"
+            why = (f"cannot be read (see the bad data above): {bad_weights_step(parents)}, then a rerun trains {them}"
                    if unread else f"did not finish (a rerun trains {them} after {'those' if many else 'it'})")
             lines += [f"{some_names(waiting)}: not run, as {'the weights of ' if unread else ''}{some_names(parents)}, "
                       f"which {'they copy' if several else 'it copies'} from, {why}"] if waiting else []
