@@ -202,8 +202,11 @@ def checkpoint_missing(run_folder, command=True):
             f"first checkpoint at iteration {every}")
 
 
-# How files_gone_words begins the command it gives (info's remedy: no other after it, run_remedies)
-RERUN_ITS_GRID = "to train it again, rerun its grid: `"
+class Remedied(str):
+    """Words that give the one remedy themselves (:func:`files_gone_words`' for a grid's run: the grid's command that
+    trains it again), told by their type, which :func:`checkpoint_missing` passes on: whoever says them says no other
+    remedy after them (info's, :func:`minitransfer.run_remedies.run_without_network`). Before, that caller looked for
+    the command's first words in them: words said otherwise would have had another remedy said after them."""
 
 
 def files_gone_words(run_folder, command=True):
@@ -212,7 +215,7 @@ def files_gone_words(run_folder, command=True):
     :func:`checkpoint_missing`); without it, as report words the run, whose "to finish them, run: ..." line gives
     that command once for all its runs (report repeated it inside each such run's parentheses). A base that runs
     there copied is said to be refused by that rerun while they are there, either way. "" where :func:`files_gone`
-    says nothing."""
+    says nothing. Words that give the grid's command are a :class:`Remedied`."""
     folder = pathlib.Path(run_folder)
     gone = files_gone(folder)
     if not gone:
@@ -223,7 +226,7 @@ def files_gone_words(run_folder, command=True):
     if command:
         refused = (f" (which refuses it while the runs that copied it, {', '.join(copied)}, are there, and says what "
                    f"to do)") if copied else ""
-        return f"{gone}; {RERUN_ITS_GRID}{grid_command}`{refused}"
+        return Remedied(f"{gone}; to train it again, rerun its grid: `{grid_command}`{refused}")
     return (f"{gone}; its grid's rerun refuses to train it again while the runs that copied it, {', '.join(copied)}, "
             f"are there, and says what to do") if copied else gone
 

@@ -95,7 +95,7 @@ def run_without_network(path, weights):
                 f"not written its first checkpoint; wait for it, or give another network")
     missing = run_networks.checkpoint_missing(path)
     if missing:  # a grid's command that trains it again given: the one remedy (a train --overwrite was said after it)
-        again = "" if run_networks.RERUN_ITS_GRID in missing else f"; {rundir.train_again()}"
+        again = "" if isinstance(missing, run_networks.Remedied) else f"; {rundir.train_again()}"
         return f"{run}, which has no network: {missing}{again}, or give another network"
     killed = memory_kills.memory_line(path / "train.log")  # a SLURM task's, as report and its dry run say it
     if killed:
