@@ -22,6 +22,7 @@ scheduler runs a train command other than this package's own.
 
 import atexit
 import functools
+import io
 import json
 import os
 import select
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import traceback
+import weakref
 
 from minitransfer import file_owners, fileio, stopping
 from minitransfer.config_wording import SAME_CALL, worded
@@ -198,6 +200,7 @@ def _child(argv, log_path, launcher, held=()):
     is exit 74, said in a line on the launcher's stderr, the grid's, not as a traceback."""
     code = 1
     try:
+        _as_a_fresh_process()
         os.setsid()
         try:
             log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_owners.LOCK_FILE_MODE)  # a group's too
@@ -233,11 +236,48 @@ def _child(argv, log_path, launcher, held=()):
         traceback.print_exc()
     finally:
         try:
-            atexit._run_exitfuncs()  # what a fresh interpreter runs on its way out
+            atexit._run_exitfuncs()  # the command's own (_as_a_fresh_process): what it would run as a fresh process
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+_PARENTS_STREAMS = []  # in a forked run: its parent's sys.stdout and sys.stderr, kept (never flushed there) to its end
+
+
+def _as_a_fresh_process():
+    """In a forked run, first: the exit work and the standard streams of a fresh process, none of its parent's.
+    The run ran every atexit handler of the process it was forked from as it ended: forked from a pytest worker
+    (the tests), pytest's own printed their warnings into its log; a parent's temporary folder (a
+    ``TemporaryDirectory``, removed at exit by ``weakref.finalize``) was removed under the parent still using it;
+    multiprocessing's would have ended the parent's worker processes. Those are forgotten here, and so are the
+    parent's finalizers run at exit (``weakref.finalize``'s, multiprocessing's: its own children forget them so);
+    what the command registers from here on runs as it ends (:func:`_child`), multiprocessing's exit work for its
+    own workers too. What the parent had written to its ``sys.stdout`` and ``sys.stderr`` and not flushed yet is
+    the parent's to write: the run flushed it again as it ended, into its log (its descriptor 1); it writes
+    through streams of its own on descriptors 1 and 2, set as its parent's were. Python's logging is not shut
+    down at the run's exit (its handlers are the parent's, or write at once: its last resort's, the warnings')."""
+    atexit._clear()
+    for finalizer in list(weakref.finalize._registry):
+        finalizer.atexit = False
+    weakref.finalize._registered_with_atexit = False  # a finalizer of the run's registers its exit work again
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        multiprocessing_util._finalizer_registry.clear()
+        sys.modules["multiprocessing.process"]._children.clear()
+        atexit.register(multiprocessing_util._exit_function)
+    _PARENTS_STREAMS.extend((sys.stdout, sys.stderr))
+    sys.stdout, sys.stderr = _own_stream(1, sys.stdout), _own_stream(2, sys.stderr)
+
+
+def _own_stream(descriptor, parents):
+    """A text stream on ``descriptor`` (1, 2) set as ``parents`` (the parent's stream) is: encoding, errors,
+    buffering."""
+    return io.TextIOWrapper(open(descriptor, "wb", closefd=False), encoding=getattr(parents, "encoding", None),
+                            errors=getattr(parents, "errors", None),
+                            line_buffering=getattr(parents, "line_buffering", False),
+                            write_through=getattr(parents, "write_through", False))
 
 
 def _status_of(code):
