@@ -110,6 +110,7 @@ class _Arrivals:
 
     def __init__(self, read, write):
         self._read, self._write, self._unanswered = read, write, set()  # numbers read whose handler has not run yet
+        self._late = set()  # signals named by their handler before their number was read (:meth:`came`)
         self._users = 1  # the StopRequests listening with it: one inside another's block shares it
 
     @classmethod
@@ -145,11 +146,23 @@ class _Arrivals:
         of ``signum`` now running: [] where its coming was told by an earlier handler (they came together: that
         one named both), [signum] alone where the descriptor did not record it (the pipe full). A stop delivered
         again (:func:`minitransfer.stopping.swallowed_stops_owed`, by ``_thread.interrupt_main``) is recorded as a
-        signal sent is."""
+        signal sent is. A signal another thread took (OpenBLAS's: the kernel gives it to any thread not blocking
+        it) is marked due for the main thread before its number is written there: the main thread, taking Python's
+        lock just then, ran its handler first, which named it alone, and the next stop read the number and named
+        it again (a SIGTERM then a SIGINT: SIGTERM, SIGTERM, SIGINT). A signal named without its number has its
+        number, read later, taken for that one (once), not for a signal come again. Where the number never comes
+        (the pipe full), the next coming of that signal is named by its own handler: in Python's order, none lost
+        nor named twice."""
         numbers = _drained(self._read) if self._read is not None else b""
-        arrived = list(dict.fromkeys(number for number in numbers if number in heard))
+        arrived = []
+        for number in numbers:
+            if number in self._late:
+                self._late.discard(number)  # the number of a signal named already, read after its handler ran
+            elif number in heard and number not in arrived:
+                arrived.append(number)
         told = signum in self._unanswered  # by the handler that ran first
         if not told and signum not in arrived:
+            self._late.add(signum)
             return [signum]
         self._unanswered = (self._unanswered | set(arrived)) - {signum}  # those read earlier stay owed a name
         return [number for number in arrived if number != signum] if told else arrived
