@@ -131,12 +131,8 @@ class _Arrivals:
         if before == -1:
             cls.held = cls(read, write)
             return cls.held
-        if before is not None:  # someone's (an event loop's): theirs, as it was, with what came in between
-            signal.set_wakeup_fd(before)
-            came = _drained(read)
-            if came:  # an event loop reads its signals there: one lost would go unanswered
-                with contextlib.suppress(OSError):
-                    os.write(before, came)
+        if before is not None:  # someone's (an event loop's)
+            _handed_back(before, read)
         os.close(read)
         os.close(write)
         return None
@@ -174,9 +170,12 @@ class _Arrivals:
         if self._read is None or self._users > 0:
             return
         with contextlib.suppress(ValueError):  # not the main thread: a child forked from another thread
-            current = signal.set_wakeup_fd(-1)
-            if current != self._write:  # set since by another (an event loop made in the block): left to it
-                signal.set_wakeup_fd(current)
+            _drained(self._read)  # what came before: not the holder's, if another holds it now (its own came to it)
+            current = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)  # looked at: none lost meanwhile
+            if current in (self._write, -1):
+                signal.set_wakeup_fd(-1)
+            else:  # set since by another (an event loop made in the block): left to it
+                _handed_back(current, self._read)
         for end in (self._read, self._write):
             os.close(end)
         self._read = self._write = None
@@ -191,6 +190,22 @@ class _Arrivals:
 
 
 os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
+
+
+def _handed_back(theirs, read):
+    """The wakeup descriptor ``theirs`` (an event loop's, looked at by setting ours, whose reading end is ``read``)
+    set again, with the numbers of the signals that came meanwhile (in ours): an event loop (asyncio) runs a
+    signal's handler where it reads its number there, and one lost went unanswered (given back from the block,
+    unset as it was looked at, it was lost). Its ``warn_on_full_buffer`` cannot be kept: Python has no way to read
+    it (3.11 to 3.14), and the signal module gives none back. It is given back as Python's default (True, as asyncio
+    sets it): a holder that had turned it off (Trio's; a SIGCHLD loop's) is told "Exception ignored when trying to
+    write to the signal wakeup fd" where its buffer fills. Only where it held the descriptor as the stops were
+    listened for, or took it in the block; nothing where it took it before or after."""
+    signal.set_wakeup_fd(theirs)
+    came = _drained(read)
+    if came:
+        with contextlib.suppress(OSError):
+            os.write(theirs, came)
 
 
 def _drained(read):
