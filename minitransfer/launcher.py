@@ -22,6 +22,7 @@ scheduler runs a train command other than this package's own.
 
 import atexit
 import functools
+import io
 import json
 import os
 import select
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import time
 import traceback
+import weakref
 
 from minitransfer import file_owners, fileio, stopping
 from minitransfer.config_wording import SAME_CALL, worded
@@ -198,6 +200,7 @@ def _child(argv, log_path, launcher, held=()):
     is exit 74, said in a line on the launcher's stderr, the grid's, not as a traceback."""
     code = 1
     try:
+        _own_exit_work()
         os.setsid()
         try:
             log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, file_owners.LOCK_FILE_MODE)  # a group's too
@@ -212,6 +215,7 @@ def _child(argv, log_path, launcher, held=()):
         os.dup2(log, 2)
         os.close(quiet)
         os.close(log)
+        _own_streams()
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Python's, given back once the command is over
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         ends_with(launcher, signal.SIGTERM)
@@ -233,11 +237,49 @@ def _child(argv, log_path, launcher, held=()):
         traceback.print_exc()
     finally:
         try:
-            atexit._run_exitfuncs()  # what a fresh interpreter runs on its way out
+            atexit._run_exitfuncs()  # the command's own (_own_exit_work): what it would run as a fresh process
             sys.stdout.flush()
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _own_exit_work():
+    """In a forked run, first: the exit work of a fresh process, none of its parent's. The run ran every atexit
+    handler of the process it was forked from as it ended: forked from a pytest worker (the tests), pytest's own
+    printed their warnings into its log; a parent's temporary folder (a ``TemporaryDirectory``, removed at exit by
+    ``weakref.finalize``) was removed under the parent still using it; multiprocessing's ended the parent's worker
+    processes. Those are forgotten here, and so are the parent's finalizers run at exit (``weakref.finalize``'s,
+    multiprocessing's: its own children forget them so); what the command registers from here on runs as it ends
+    (:func:`_child`), multiprocessing's exit work for its own workers too. Python's logging is not shut down as
+    the run ends: its handlers are the parent's, or write at once (its last resort's, the warnings')."""
+    atexit._clear()
+    for finalizer in list(weakref.finalize._registry):
+        finalizer.atexit = False
+    weakref.finalize._registered_with_atexit = False  # a finalizer of the run's registers its exit work again
+    multiprocessing_util = sys.modules.get("multiprocessing.util")
+    if multiprocessing_util is not None:
+        multiprocessing_util._finalizer_registry.clear()
+        sys.modules["multiprocessing.process"]._children.clear()
+        atexit.register(multiprocessing_util._exit_function)
+
+
+_PARENTS_STREAMS = []  # in a forked run: its parent's sys.stdout and sys.stderr, kept (never flushed there) to its end
+
+
+def _own_streams():
+    """In a forked run whose descriptors 1 and 2 are its log: ``sys.stdout`` and ``sys.stderr`` of its own on them,
+    set as its parent's were (encoding, errors, buffering). What the parent had written to its own and not flushed
+    yet is the parent's to write: the run flushed it again as it ended, into its log (the parent's stdout on
+    descriptor 1, the launcher's) or where the parent's went."""
+    found = (sys.stdout, sys.stderr)
+    _PARENTS_STREAMS.extend(found)
+    sys.stdout, sys.stderr = [io.TextIOWrapper(open(descriptor, "wb", closefd=False),
+                                               encoding=getattr(parents, "encoding", None),
+                                               errors=getattr(parents, "errors", None),
+                                               line_buffering=getattr(parents, "line_buffering", False),
+                                               write_through=getattr(parents, "write_through", False))
+                              for descriptor, parents in zip((1, 2), found)]
 
 
 def _status_of(code):

@@ -110,6 +110,7 @@ class _Arrivals:
 
     def __init__(self, read, write):
         self._read, self._write, self._unanswered = read, write, set()  # numbers read whose handler has not run yet
+        self._late = set()  # signals named by their handler before their number was read (:meth:`came`)
         self._users = 1  # the StopRequests listening with it: one inside another's block shares it
 
     @classmethod
@@ -130,12 +131,8 @@ class _Arrivals:
         if before == -1:
             cls.held = cls(read, write)
             return cls.held
-        if before is not None:  # someone's (an event loop's): theirs, as it was, with what came in between
-            signal.set_wakeup_fd(before)
-            came = _drained(read)
-            if came:  # an event loop reads its signals there: one lost would go unanswered
-                with contextlib.suppress(OSError):
-                    os.write(before, came)
+        if before is not None:  # someone's (an event loop's)
+            _handed_back(before, read)
         os.close(read)
         os.close(write)
         return None
@@ -145,11 +142,23 @@ class _Arrivals:
         of ``signum`` now running: [] where its coming was told by an earlier handler (they came together: that
         one named both), [signum] alone where the descriptor did not record it (the pipe full). A stop delivered
         again (:func:`minitransfer.stopping.swallowed_stops_owed`, by ``_thread.interrupt_main``) is recorded as a
-        signal sent is."""
+        signal sent is. A signal another thread took (OpenBLAS's: the kernel gives it to any thread not blocking
+        it) is marked due for the main thread before its number is written there: the main thread, taking Python's
+        lock just then, ran its handler first, which named it alone, and the next stop read the number and named
+        it again (a SIGTERM then a SIGINT: SIGTERM, SIGTERM, SIGINT). A signal named without its number has its
+        number, read later, taken for that one (once), not for a signal come again. Where the number never comes
+        (the pipe full), the next coming of that signal is named by its own handler: in Python's order, none lost
+        nor named twice."""
         numbers = _drained(self._read) if self._read is not None else b""
-        arrived = list(dict.fromkeys(number for number in numbers if number in heard))
+        arrived = []
+        for number in numbers:
+            if number in self._late:
+                self._late.discard(number)  # the number of a signal named already, read after its handler ran
+            elif number in heard and number not in arrived:
+                arrived.append(number)
         told = signum in self._unanswered  # by the handler that ran first
         if not told and signum not in arrived:
+            self._late.add(signum)
             return [signum]
         self._unanswered = (self._unanswered | set(arrived)) - {signum}  # those read earlier stay owed a name
         return [number for number in arrived if number != signum] if told else arrived
@@ -161,9 +170,12 @@ class _Arrivals:
         if self._read is None or self._users > 0:
             return
         with contextlib.suppress(ValueError):  # not the main thread: a child forked from another thread
-            current = signal.set_wakeup_fd(-1)
-            if current != self._write:  # set since by another (an event loop made in the block): left to it
-                signal.set_wakeup_fd(current)
+            _drained(self._read)  # what came before: not the holder's, if another holds it now (its own came to it)
+            current = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)  # looked at: none lost meanwhile
+            if current in (self._write, -1):
+                signal.set_wakeup_fd(-1)
+            else:  # set since by another (an event loop made in the block): left to it
+                _handed_back(current, self._read)
         for end in (self._read, self._write):
             os.close(end)
         self._read = self._write = None
@@ -178,6 +190,22 @@ class _Arrivals:
 
 
 os.register_at_fork(after_in_child=_Arrivals._let_go_in_child)
+
+
+def _handed_back(theirs, read):
+    """The wakeup descriptor ``theirs`` (an event loop's, looked at by setting ours, whose reading end is ``read``)
+    set again, with the numbers of the signals that came meanwhile (in ours): an event loop (asyncio) runs a
+    signal's handler where it reads its number there, and one lost went unanswered (given back from the block,
+    unset as it was looked at, it was lost). Its ``warn_on_full_buffer`` cannot be kept: Python has no way to read
+    it (3.11 to 3.14), and the signal module gives none back. It is given back as Python's default (True, as asyncio
+    sets it): a holder that had turned it off (Trio's; a SIGCHLD loop's) is told "Exception ignored when trying to
+    write to the signal wakeup fd" where its buffer fills. Only where it held the descriptor as the stops were
+    listened for, or took it in the block; nothing where it took it before or after."""
+    signal.set_wakeup_fd(theirs)
+    came = _drained(read)
+    if came:
+        with contextlib.suppress(OSError):
+            os.write(theirs, came)
 
 
 def _drained(read):

@@ -91,7 +91,15 @@ def stop_as_it_starts():
 
 def _stopped_as_it_started(signum, frame):
     """The stop of :func:`stop_as_it_starts`: a line on stderr (lost where stderr cannot take it)
-    and exit code 75 at once, Python's clean-up skipped: it has nothing to save."""
+    and exit code 75 at once, Python's clean-up skipped: it has nothing to save.
+
+    Two stops that came together name the one of lowest number, not the first (the exit code is the same): where
+    they were blocked (a launcher's run, until :func:`stop_as_it_starts` lets them in), the kernel keeps pending
+    signals as a set, and runs their handlers in an order of its own (Linux: the highest number first), so that
+    the order they came in is known to no one; where they came as the main thread was in C (an import's extension
+    module), Python runs its handlers in number order, and the order could only be read from a wakeup descriptor
+    (:class:`minitransfer.stop_requests.StopRequests`), one kept from here until the command line takes the stops
+    over, for a name in a line of its first tenth of a second."""
     try:
         os.write(2, f"interrupted: {signal.Signals(signum).name}: {NOTHING_WRITTEN}; rerun the same command\n".encode())
     except OSError:

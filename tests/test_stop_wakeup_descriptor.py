@@ -77,3 +77,31 @@ def test_a_signal_that_comes_as_the_descriptor_is_looked_at_is_passed_on_to_its_
         signal.signal(signal.SIGUSR2, previous)
         theirs.close()
         loop.close()
+
+
+def test_a_signal_that_comes_as_the_descriptor_is_given_back_is_passed_on_to_the_loop_made_in_the_block(monkeypatch):
+    """Given back from the block, the descriptor was looked at by unsetting it: a signal that came between the look
+    and the event loop's descriptor set again (asyncio runs its handler where it reads its number) went nowhere."""
+    theirs, loop = socket.socketpair()
+    loop.setblocking(False)
+    theirs.settimeout(1)  # lost: TimeoutError
+    set_wakeup_fd = signal.set_wakeup_fd
+    previous = signal.signal(signal.SIGUSR2, lambda *_: None)
+    try:
+        with StopRequests():
+            set_wakeup_fd(loop.fileno())  # an event loop made in the block
+
+            def looked_at(fd, **options):  # SIGUSR2 comes between the look and the loop's given back
+                before = set_wakeup_fd(fd, **options)
+                if before == loop.fileno():
+                    signal.raise_signal(signal.SIGUSR2)
+                return before
+
+            monkeypatch.setattr(stop_requests.signal, "set_wakeup_fd", looked_at)
+        assert set_wakeup_fd(-1) == loop.fileno()
+        assert theirs.recv(16) == bytes([signal.SIGUSR2])
+    finally:
+        set_wakeup_fd(-1)
+        signal.signal(signal.SIGUSR2, previous)
+        theirs.close()
+        loop.close()
