@@ -46,8 +46,9 @@ from minitransfer.slurm_listed import (changed_check, changed_said_lines, comman
                                        sbatch_sums_lines, skip_lines, unavailable_said_lines)
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_missing import missing_results_lines
+from minitransfer.slurm_reached import reached_lines
 from minitransfer.slurm_refused import refusal_lines, refused_lines
-from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
+from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
                                               writable_lines)
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
