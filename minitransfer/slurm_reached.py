@@ -17,8 +17,8 @@ def reached_lines():
     --sbatch-option. A dry run says it asks SLURM, so runs on a login node, and that off the cluster the emit
     step's summary is the preview (before, it said only that nothing was submitted, and to rerun the submission
     there). A squeue that has not answered in :data:`SQUEUE_PATIENCE` s is said to be waited for (:data:`HUNG`):
-    with munged stopped on the test cluster, each of SLURM's commands failed only after 128-130 s (5 min 41 s seen
-    too), submit.sh silent meanwhile. Not cut off by a time limit: a slow controller would be, and SLURM's own
+    with munged stopped on the test cluster, a squeue failed only after 314 s ("Munge encode failed"; four of
+    SLURM's commands at once: each after 128-130 s), submit.sh silent meanwhile. Not cut off by a time limit: a slow controller would be, and SLURM's own
     errors end the wait (sbatch, asked after it, retries a busy controller for minutes, and killed could leave an
     array queued that submitted.txt does not record)."""
     unreachable = ("squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF unset or naming"

@@ -1,5 +1,5 @@
-"""submit.sh's first squeue, where munged or SLURM's controller hangs: with munged stopped on the test cluster, each
-of SLURM's commands failed only after 128-130 s ("Munge encode failed"), and submit.sh said nothing meanwhile. A
+"""submit.sh's first squeue, where munged or SLURM's controller hangs: with munged stopped on the test cluster, a
+squeue failed only after 314 s ("Munge encode failed"), and submit.sh said nothing meanwhile. A
 squeue silent for slurm_reached.SQUEUE_PATIENCE s is said to be waited for, naming munged and the controller and
 how to check them; it is not cut off (a slow controller still answers, and the submission goes on), nothing is said
 once the squeue has answered or submit.sh was stopped, and the notice holds no pipe open after submit.sh ends. Its
