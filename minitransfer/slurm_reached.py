@@ -18,9 +18,9 @@ def reached_lines():
     step's summary is the preview (before, it said only that nothing was submitted, and to rerun the submission
     there). A squeue that has not answered in :data:`SQUEUE_PATIENCE` s is said to be waited for (:data:`HUNG`):
     with munged stopped on the test cluster, a squeue failed only after 314 s ("Munge encode failed"; four of
-    SLURM's commands at once: each after 128-130 s), submit.sh silent meanwhile. Not cut off by a time limit: a slow controller would be, and SLURM's own
-    errors end the wait (sbatch, asked after it, retries a busy controller for minutes, and killed could leave an
-    array queued that submitted.txt does not record)."""
+    SLURM's commands at once: each after 128-130 s), submit.sh silent meanwhile. Not cut off by a time limit: a
+    slow controller would be, and SLURM's own errors end the wait (sbatch, asked after it, retries a busy
+    controller for minutes, and killed could leave an array queued that submitted.txt does not record)."""
     unreachable = ("squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF unset or naming"
                    " another configuration, SLURM\'s controller down, munged down or hung here, or not a machine of"
                    " the cluster")

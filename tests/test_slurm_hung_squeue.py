@@ -41,8 +41,8 @@ def test_a_slow_squeue_is_said_to_be_waited_for_and_the_submission_goes_on(tmp_p
     done = submit_grid(submit, **slow_squeue(tmp_path, fake_slurm, 3))
     assert done.returncode == 0, done.stderr
     assert done.stderr.count(HUNG) == 1, done.stderr
-    assert f"(scontrol ping; munge -n | unmunge); still waiting for it, nothing submitted yet: SLURM's commands end by " \
-           f"themselves with their error, after minutes, or Ctrl-C stops {submit} here\n" in done.stderr
+    assert (f"(scontrol ping; munge -n | unmunge); still waiting for it, nothing submitted yet: SLURM's commands end "
+            f"by themselves with their error, after minutes, or Ctrl-C stops {submit} here\n") in done.stderr
     assert len(sbatch_calls(fake_slurm)) == 3  # the bases and each base's transfers: not cut off
 
 
