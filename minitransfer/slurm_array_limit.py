@@ -18,19 +18,30 @@ def cluster_array_size():
     and the name of that limit: ``(1001, "MaxArraySize")``; None where there is no ``scontrol``, or it
     fails, does not answer in :data:`minitransfer.slurm_asked.SECONDS` (nor asked where SLURM could not be
     reached a moment ago: :func:`minitransfer.slurm_asked.ask`) or names neither (``submit.sh`` then assumes
-    SLURM's default, :data:`DEFAULT_MAX_ARRAY_SIZE`)."""
+    SLURM's default, :data:`DEFAULT_MAX_ARRAY_SIZE`; why: :func:`read_array_size`)."""
+    return read_array_size()[0]
+
+
+def read_array_size():
+    """:func:`cluster_array_size`'s limit and None, or None and why none was read, as one clause: "no scontrol
+    installed", "could not ask SLURM (scontrol gave no answer in 10 s)", "scontrol failed: scontrol: error:
+    Invalid user: 1234", "scontrol show config names no MaxArraySize". The summary said "no scontrol answered
+    here" for each, an scontrol that failed with the controller up (a user SLURM does not know) too."""
     config = slurm_asked.ask("scontrol", "show", "config")
     if config is None:
-        return None
+        unreached = slurm_asked.unreached()
+        if unreached is not None:
+            return None, f"could not ask SLURM ({unreached})"
+        return None, slurm_asked.failed("scontrol") or "no scontrol installed"
     limits = [(int(size), "MaxArraySize")
               for size in re.findall(r"^MaxArraySize *= *([0-9]+) *$", config, re.MULTILINE)[:1]]
     limits += [(int(tasks), "max_array_tasks") for tasks in re.findall(r"max_array_tasks=([0-9]+)", config)[:1]]
     limits = [limit for limit in limits if limit[0] > 0]
     if not limits:
-        return None
+        return None, "scontrol show config names no MaxArraySize"
     if limits[0][1] == "max_array_tasks":  # no MaxArraySize line: submit.sh takes the default's
         limits.append((DEFAULT_MAX_ARRAY_SIZE, "MaxArraySize"))
-    return min(limits, key=lambda limit: limit[0])
+    return min(limits, key=lambda limit: limit[0]), None
 
 
 def array_size_lines():

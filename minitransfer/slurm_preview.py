@@ -8,7 +8,7 @@ import pathlib
 import shlex
 
 from minitransfer import experiment as grid
-from minitransfer.slurm_array_limit import DEFAULT_MAX_ARRAY_SIZE, cluster_array_size
+from minitransfer.slurm_array_limit import DEFAULT_MAX_ARRAY_SIZE, read_array_size
 from minitransfer.slurm_plan import BASES_FILE, SUBMIT_FILE, TRANSFERS_FILE
 from minitransfer.slurm_time import PAST_MAX_TIME, parse_time_limit, shortest_time_limit_minutes
 
@@ -22,10 +22,10 @@ def describe_scripts(runs, out, slurm_dir, array_size=None):
     now (``submit.sh --dry-run``: less the runs finished or queued already), on a login node: it asks SLURM,
     so off the cluster these lines are the preview. The arrays are counted
     under ``array_size`` (the most tasks an array holds, and that limit's name, as
-    :func:`~minitransfer.slurm_array_limit.cluster_array_size` gives them), by default the limit of the
+    :func:`~minitransfer.slurm_array_limit.read_array_size` gives them), by default the limit of the
     cluster this runs on, as ``submit.sh`` reads it (``scontrol show config``), else SLURM's default."""
     slurm_dir = pathlib.Path(slurm_dir)
-    size, limit = _array_limit(cluster_array_size() if array_size is None else array_size)
+    size, limit = _array_limit(*(read_array_size() if array_size is None else (array_size, None)))
     bases = [run for run in runs if run.parent is None]
     per_base = collections.Counter(run.parent for run in runs if run.parent is not None)
     lines = [f"{BASES_FILE}: the {_count(len(bases), 'base')} (runs without a parent), "
@@ -84,12 +84,13 @@ def _time_limit_checked(asked):
             f"before it submits (SBATCH_TIMELIMIT's limit in place of --time), and submits nothing where {refused}")
 
 
-def _array_limit(read):
+def _array_limit(read, unread):
     """The most tasks an array holds and the words naming that limit, for ``read``, the cluster's
-    (:func:`~minitransfer.slurm_array_limit.cluster_array_size`), or None where it could not be read."""
+    (:func:`~minitransfer.slurm_array_limit.read_array_size`), or None where it could not be read (why:
+    ``unread``, said)."""
     if read is None:
-        return DEFAULT_MAX_ARRAY_SIZE, (f"SLURM's default MaxArraySize; no scontrol answered here, {SUBMIT_FILE} "
-                                        f"reads the cluster's")
+        return DEFAULT_MAX_ARRAY_SIZE, (f"SLURM's default MaxArraySize; {SUBMIT_FILE} reads the cluster's, not read "
+                                        f"here: {unread}")
     size, name = read
     return size, f"this cluster's {name}, read by scontrol show config as {SUBMIT_FILE} reads it"
 

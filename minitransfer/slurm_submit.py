@@ -44,10 +44,12 @@ from minitransfer.slurm_dataset import dataset_lines
 from minitransfer.slurm_listed import (changed_check, changed_said_lines, command_sums, command_sums_lines,
                                        ending_said_lines, listed_lines, older_lines_check, older_said_lines,
                                        sbatch_sums_lines, skip_lines, unavailable_said_lines)
+from minitransfer.slurm_failed_before import failed_again_lines, failed_before_lines
 from minitransfer.slurm_finished import edited_results_lines, finished_lines, lost_function_lines, lost_results_lines
 from minitransfer.slurm_missing import missing_results_lines
+from minitransfer.slurm_reached import reached_lines
 from minitransfer.slurm_refused import refusal_lines, refused_lines
-from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, reached_lines, scripts_set_lines,
+from minitransfer.slurm_submit_checks import (bases_copied_lines, other_folders_lines, scripts_set_lines,
                                               slurm_commands_lines, test_only_lines, weights_without_checkpoint_lines,
                                               writable_lines)
 from minitransfer.slurm_submit_environment import environment_lines, srun_variables_lines
@@ -276,6 +278,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'  for line in ${{kept[@]+"${{kept[@]}}"}}; do echo "$line" >> {SUBMITTED_FILE}; done',
         "fi",
         "submitted=0 skipped=0 ending_runs=0 new_jobs=0 refused=0",
+        *failed_before_lines(),
         *skip_lines(),
         "declare -A arrays=()  # the array scripts submitted",
         *test_only_lines(),
@@ -297,7 +300,7 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         "}",
         "# submit_array OFFSET LABEL OF AFTER [SBATCH_OPTIONS...]: the tasks of submit's $script in $tasks",
         "submit_array() {",
-        '  local offset=$1 label=$2 of=$3 after=$4 list index run last',
+        '  local offset=$1 label=$2 of=$3 after=$4 list index run last again=()',
         '  list=$(join "${tasks[@]}")',
         "  arrays[$script]=yes",
         '  set -- --parsable --array="$list" ${after:+"--dependency=afterok:$after"} "${@:5}" "$script" \\',
@@ -315,12 +318,14 @@ def submit_script(out, slurm_dir, plan, bases, transfers, base_index, scripts_id
         f'    if [ "$script" = {BASES_FILE} ]; then run=${{base_runs[offset + index]}}; else '
         'run=${transfer_runs[offset + index]}; fi',
         '    key_of "$run"; task_of[$key]=${job}_$index; submitted=$((submitted + 1))',
+        '    if [ -n "${failed_before[$run]+failed}" ]; then again+=("$run"); fi',
         f"    if [ \"$dry_run\" = no ]; then printf '%s\\t%s\\t%s\\t%s\\t%s\\n' \"${{job}}_$index\" \"$key\" \"$plan\" "
         f"\"$script:${{lines_of[$script]}}\" \"${{command_of[$key]-}}\" >> {SUBMITTED_FILE}; fi",
         "  done",
         "  last=${of##* }  # the noun agrees with the last number: 1 run, 1 of 2 runs",
         '  echo "$label: job $job, ${#tasks[@]}$of $(noun "${last:-${#tasks[@]}}" run)'
         ' (array $(noun "${#tasks[@]}" task) $list${after:+, after array task $after})"',
+        *failed_again_lines(),
         "}",
         "",
         "todo=()",

@@ -6,8 +6,8 @@ input variables, srun's) are :mod:`minitransfer.slurm_submit_environment`'s.
 It submits nothing (exit 2) where a base would be trained again from the start (its weights file gone, or
 left without its checkpoint) while runs that copied it are trained: the new base is another network than
 the one they copied, refused as a local grid refuses it (:func:`bases_copied_lines`).
-It ends (exit 1) where SLURM cannot be reached (:func:`reached_lines`) or another ``submit.sh`` of the
-same runs is submitting (:func:`other_folders_lines`), and with ``--dry-run`` asks ``sbatch --test-only``
+It ends (exit 1) where another ``submit.sh`` of the same runs is submitting (:func:`other_folders_lines`; SLURM
+out of reach: :mod:`minitransfer.slurm_reached`), and with ``--dry-run`` asks ``sbatch --test-only``
 whether it would take each array script (:func:`test_only_lines`). The time limits the tasks would get
 are checked by :mod:`minitransfer.slurm_time`. It ends (exit 74) where it cannot write the files and folders
 the submission needs (:func:`writable_lines`), a dry run too, by their modes.
@@ -356,31 +356,5 @@ def other_folders_lines():
         '      others+=("$folder")',
         "    fi",
         '  done < "$submitters"',
-        "fi",
-    ]
-
-
-def reached_lines():
-    """Bash lines ending ``submit.sh`` (exit 1) where squeue, asked first on every submission (a dry run's
-    where squeue is here), fails: SLURM out of reach (no ``SLURM_CONF``, the controller down: "Could not
-    establish a configuration source") is said as such. Before, only a rerun asked squeue, and a first
-    submission let sbatch fail, saying to fix a partition, --gres, --time or --sbatch-option. A dry run
-    says it asks SLURM, so runs on a login node, and that off the cluster the emit step's summary is the
-    preview (before, it said only that nothing was submitted, and to rerun the submission there)."""
-    unreachable = ("squeue failed (its error above): SLURM cannot be reached from here (SLURM_CONF unset or naming"
-                   " another configuration, SLURM\'s controller down, or not a machine of the cluster")
-    return [
-        "# SLURM reached at all, before anything is locked or asked of it: said as such, not as sbatch refusing",
-        'if type -P squeue > /dev/null && ! squeue --noheader --user="$(id -u)" --format=%i > /dev/null; then',
-        '  if [ "$dry_run" = yes ]; then',
-        f'    echo "dry run stopped: {unreachable}): the dry run asks SLURM what is queued and has sbatch'
-        ' --test-only check each array, so it runs where SLURM\'s controller answers: run $submit_sh --dry-run on a'
-        ' login node; off the cluster, what the scripts submit is what experiment --emit-slurm said as it wrote'
-        ' them" >&2',
-        "  else",
-        f'    echo "nothing submitted: {unreachable}: run $submit_sh on a login node); rerun $submit_sh once squeue'
-        ' answers" >&2',
-        "  fi",
-        "  exit 1",
         "fi",
     ]

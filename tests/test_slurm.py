@@ -479,8 +479,8 @@ def test_submit_whose_squeue_fails_says_slurm_cannot_be_reached(tmp_path, fake_s
     error = "squeue: fatal: Could not establish a configuration source"
     again = submit_grid(submit, *["--dry-run"] * dry_run, FAKE_SQUEUE_LIST_ERROR=error)
     assert again.returncode == 1, again.stdout + again.stderr
-    unreachable = (f"{UNREACHABLE} unset or naming another configuration, SLURM's controller down, or not a "
-                   "machine of the cluster")
+    unreachable = (f"{UNREACHABLE} unset or naming another configuration, SLURM's controller down, munged down or "
+                   "hung here, or not a machine of the cluster")
     if dry_run:  # it asks SLURM: run on a login node; off the cluster the emit step's summary is the preview
         unreachable = unreachable.replace("nothing submitted", "dry run stopped", 1)
         assert again.stderr == (f"{error}\n{unreachable}): the dry run asks SLURM what is queued and has sbatch "

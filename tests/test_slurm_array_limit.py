@@ -9,7 +9,7 @@ import pytest
 from test_slurm import OPTIONS, cluster, fake_slurm, fake_train_command, finish, sbatch_calls, submit_grid  # noqa: F401
 
 from minitransfer import experiment as grid
-from minitransfer import slurm
+from minitransfer import slurm, slurm_asked
 from minitransfer.slurm_array_limit import cluster_array_size
 
 
@@ -49,10 +49,21 @@ def test_the_summary_counts_arrays_under_the_clusters_limit_as_submit_sh_submits
                        f"config as submit.sh reads it), each after its base's task (afterok)")
 
 
-@pytest.mark.parametrize("config, status", [("", 0), ("scontrol: error: Unable to contact slurm controller", 1)],
-                         ids=["names-no-limit", "fails"])
-def test_the_summary_says_it_assumes_slurms_default_where_no_scontrol_answers(tmp_path, monkeypatch, config, status):
-    stand_in_scontrol(tmp_path, monkeypatch, config, status)
+@pytest.mark.parametrize("config, status, unread", [
+    ("", 0, "scontrol show config names no MaxArraySize"),
+    (">&2 echo 'scontrol: error: Unable to contact slurm controller (connect failure)'", 1,
+     "could not ask SLURM (scontrol failed: scontrol: error: Unable to contact slurm controller (connect failure))"),
+    (">&2 echo 'scontrol: error: Invalid user id: 1234'", 1, "scontrol failed: scontrol: error: Invalid user id: 1234"),
+    ("", 3, "scontrol failed (exit 3)"),
+], ids=["names-no-limit", "out-of-reach", "fails-with-slurm-up", "fails-silently"])
+def test_the_summary_says_it_assumes_slurms_default_and_why_where_no_scontrol_answers(tmp_path, monkeypatch, config,
+                                                                                      status, unread):
+    """Each said "no scontrol answered here", an scontrol that failed with SLURM up (its error not shown) too."""
+    bin_dir = tmp_path / "scontrol-bin"
+    bin_dir.mkdir()
+    (bin_dir / "scontrol").write_text(f"#!/usr/bin/env bash\n{config}\nexit {status}\n")
+    (bin_dir / "scontrol").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     assert cluster_array_size() is None
     runs, _ = emitted(tmp_path)
     said = slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm", array_size=(3, "MaxArraySize"))
@@ -61,7 +72,16 @@ def test_the_summary_says_it_assumes_slurms_default_where_no_scontrol_answers(tm
     said = slurm.describe_scripts(grid.plan_grid(random_seeds=range(501), layers=(1,)), tmp_path / "grid",
                                   tmp_path / "slurm")
     assert said[0] == ("bases.sh: the 1002 bases (runs without a parent), 2 job arrays of at most 1001 tasks (SLURM's "
-                       "default MaxArraySize; no scontrol answered here, submit.sh reads the cluster's)")
+                       f"default MaxArraySize; submit.sh reads the cluster's, not read here: {unread})")
+
+
+def test_the_summary_says_no_scontrol_is_installed(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")  # not SLURM out of reach a moment ago as it was
+    monkeypatch.setattr(slurm_asked.shutil, "which", lambda program: None)  # before, with the PATH of this process
+    said = slurm.describe_scripts(grid.plan_grid(random_seeds=range(501), layers=(1,)), tmp_path / "grid",
+                                  emitted(tmp_path)[1].parent)
+    assert said[0].endswith("(SLURM's default MaxArraySize; submit.sh reads the cluster's, not read here: no scontrol "
+                            "installed)"), said[0]
 
 
 def test_real_scontrol_gives_the_clusters_max_array_size(cluster, monkeypatch):

@@ -207,12 +207,12 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
 
 
 def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path, no_fsync, monkeypatch):
-    monkeypatch.setattr(slurm_preview, "cluster_array_size", lambda: None)  # no scontrol answers, as on a laptop
+    monkeypatch.setattr(slurm_preview, "read_array_size", lambda: (None, "no scontrol installed"))  # as on a laptop
     runs = grid.plan_grid(random_seeds=range(501), layers=(1,))  # 1002 bases
     slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
     said = slurm.describe_scripts(runs, tmp_path / "grid", tmp_path / "slurm")
     assert said[0] == ("bases.sh: the 1002 bases (runs without a parent), 2 job arrays of at most 1001 tasks (SLURM's "
-                       "default MaxArraySize; no scontrol answered here, submit.sh reads the cluster's)")
+                       "default MaxArraySize; submit.sh reads the cluster's, not read here: no scontrol installed)")
     assert not any(line.startswith("warning") for line in said), said
 
 
