@@ -59,8 +59,8 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
     boosts = table1(report.results, bases=report.bases, selffers=selffers)
     states = report.unfinished_states  # a base not finished is said so
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
-            "mean, as the paper's), in percentage points",
+    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean over "
+            "the AnB+ networks of the range, as the paper's), in percentage points",
             "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
             "writes them as % (its 1.6% is 1.6 points).", "",
             table1_markdown(boosts, reference_boosts), "",
@@ -77,8 +77,8 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
         if line:
             text.append(line)
     if reference_boosts:
-        text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
-                    "the paper's printed Table 1 used the fewer runs finished at publication.")
+        text.append("The paper's columns are computed the same way from the original runs' logs (--reference): "
+                    "from --reference paper, its printed Table 1 to the digit.")
     # the runs not finished told by the treatment their folders record, read only where it is said
     unfinished = (recorded_runs(runs_dir, report.unfinished, report.base_checkpoints)
                   if not table1_measured(boosts) else ())
