@@ -156,7 +156,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
     counts = spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
-                         names.get("baseB", "bases") + (pooled_label(results) if split == "random" else ""),
+                         names.get("baseB", "bases") + (pooled_label(results, own_bases) if split == "random" else ""),
                          STYLE["baseB"])
     for treatment in TREATMENTS:
         label = names.get(treatment, treatment)

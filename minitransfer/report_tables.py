@@ -13,7 +13,7 @@ import os
 
 from minitransfer import __version__
 from minitransfer import models
-from minitransfer.comparisons import built_bases
+from minitransfer.comparisons import INTERCHANGEABLE, built_bases
 from minitransfer.data import inputs
 from minitransfer.experiment import CROSS, HALVES
 from minitransfer.findings_groups import POINTS
@@ -242,12 +242,37 @@ def with_pooled_halves(pooled, results):
     return " ".join(filter(None, [pooled, pooled_halves_note(results)]))
 
 
-def pooled_label(results):
+def pooled_label(results, bases=None):
     """Figure 2's legend of the pooled bases: " (A and B pooled)", with the halves' classes where they
-    differ: " (A and B pooled: 4 and 5 classes)"."""
-    counts = _pooled_classes(results)
+    differ: " (A and B pooled: 4 and 5 classes)", and how far apart their bases are where that is more than
+    pooling allows (:func:`halves_apart`): " (A and B pooled; their bases up to 23.1 points apart)"."""
+    counts, apart = _pooled_classes(results), halves_apart(results, bases)
     said = f": {_listed(counts['A'])} and {_listed(counts['B'])} classes" if counts else ""
-    return f" (A and B pooled{said})"
+    return f" (A and B pooled{said}" + (f"; their bases up to {POINTS * apart:.1f} points apart)" if apart else ")")
+
+
+def halves_apart(results, bases=None):
+    """How far apart (a fraction) a random split's baseA and baseB of ``results`` are at most, where some split's
+    are further apart than :data:`minitransfer.comparisons.INTERCHANGEABLE`, which Table 1 pools; 0.0 where none is
+    (or no split has both). ``bases``: the :class:`minitransfer.comparisons.Bases` of ``results``."""
+    gaps = [abs(a - b) for a, b in built_bases(results, bases).random_pairs() if not math.isnan(a - b)]
+    return max(gaps) if gaps and max(gaps) > INTERCHANGEABLE + 1e-9 else 0.0
+
+
+def halves_apart_note(results, bases=None):
+    """What results.md says under its pooled treatments where a random split's halves' bases are further apart
+    than pooling allows (:func:`halves_apart`): its treatment column and Figure 2's top panel pool them still, as
+    the paper's, while Table 1's pooled column does not and every comparison takes each network's own base; the
+    column said "baseA counts as baseB" of bases 23 points apart, and Figure 2 drew them as one mean, without a
+    word. "" otherwise."""
+    apart = halves_apart(results, bases)
+    if not apart:
+        return ""
+    return (f"The random split's baseA and baseB are up to {POINTS * apart:.1f} points apart here, more than the "
+            f"{POINTS * INTERCHANGEABLE:.0f} within which pooling them is fair: the treatment column and Figure 2's "
+            f"top panel pool them still, as the paper's Figure 2 does, but Table 1's pooled column shows – and every "
+            f"comparison with a base (Table 1's other columns, findings.md, Figure 2's lower panel) takes each "
+            f"network's own.")
 
 
 def layer_list(ns):

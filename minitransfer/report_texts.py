@@ -18,9 +18,9 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_schedules, table1_selffer_partial, table1_unmeasured,
                                               table1_unpaired, table1_unpooled, table1_without_own_base,
                                               table1_without_selffer)
-from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, markdown_table, pooled_names,
-                                        result_rows, table1, table1_markdown, table1_measured, pooled_halves_note,
-                                        with_pooled_halves, made_from)
+from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, halves_apart_note,
+                                        markdown_table, pooled_names, result_rows, table1, table1_markdown,
+                                        table1_measured, pooled_halves_note, with_pooled_halves, made_from)
 from minitransfer.report_versions import versions_said
 from minitransfer.results import INTERCHANGEABLE, metric_words, recorded_runs
 
@@ -33,11 +33,12 @@ def results_files(report, runs_dir):
     ``runs_dir``: one row per network, then the runs not finished, planned, to read with care, read, left out."""
     rows = result_rows(report.results)
     pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
+    apart = halves_apart_note(report.results, report.bases)
     lines = [f"# Results of {len(rows)} network{'s' * (len(rows) != 1)} in {inputs.path_text(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
              "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),
-             *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
+             *([apart, ""] if apart else []), *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished_said)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
