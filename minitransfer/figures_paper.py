@@ -371,13 +371,16 @@ def legend_below(axes, **options):
     the tick labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the
     panel's size. Two columns of entries under a panel as wide as the figure, one under a narrower
     one (two were wider than figure3's half-width panels, which the layout then squeezed off the
-    figure). ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
+    figure). The entry saying what a dotted line across a gap is (:data:`GAP_LABEL`) comes last, after the networks'.
+    ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
     from matplotlib.transforms import ScaledTranslation
+
+    entries = sorted(zip(*axes.get_legend_handles_labels()), key=lambda entry: entry[1] == GAP_LABEL)
 
     drop = ScaledTranslation(0, -_x_axis_height(axes) / 72, axes.figure.dpi_scale_trans)
     spec = axes.get_subplotspec()
     wide = spec is None or spec.colspan.stop - spec.colspan.start == spec.get_gridspec().ncols
-    return axes.legend(**{"loc": "upper center", "bbox_to_anchor": (0.5, 0), "bbox_transform": axes.transAxes + drop,
+    return axes.legend(*zip(*entries), **{"loc": "upper center", "bbox_to_anchor": (0.5, 0), "bbox_transform": axes.transAxes + drop,
                           "fontsize": 7, "ncol": 2 if wide else 1, **options})
 
 

@@ -59,6 +59,7 @@ def check(axes, ns_of_each_line):
     assert sorted(dotted(axes)) == sorted(gaps)
     said = [text.get_text() for text in axes.get_legend().get_texts()] if axes.get_legend() else []
     assert (figures_paper.GAP_LABEL in said) == bool(gaps)
+    assert figures_paper.GAP_LABEL not in said[:-1]  # last, after the networks' entries
 
 
 @pytest.mark.parametrize("layers", [(1, 7), (1, 4, 7), (2, 3, 6)])
