@@ -8,9 +8,8 @@ panels' labels.
 import math
 import textwrap
 
-import numpy as np
-
 from minitransfer import figure_fonts, models
+from minitransfer.figures_gaps import GAP_LABEL, join_measured, say_gaps
 from minitransfer.experiment import HALVES
 from minitransfer.comparisons import built_bases
 from minitransfer.report_tables import pooled_label
@@ -42,9 +41,6 @@ NO_RELATIVE = "no network with an accuracy and its own base"
 # ImageNet's family names, is that long), a legend entry's (one column of them under such a panel)
 PANEL_TITLE_LINE = 57
 LEGEND_LINE = 75
-ACROSS_GAP = "across n not measured"  # the gid of a dotted line between two means with n not measured between them
-GAP_LABEL = "dotted: across n not measured (no network there)"
-LEGEND_ROW = 7 * 1.5  # points of a row of a legend below a panel (legend_below's font size, its spacing)
 
 
 def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n", gaps=True):
@@ -52,7 +48,7 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n", gaps=T
     as a line with error bars (labelled ``label`` and how many networks each point is, :func:`drawn`;
     no bar where one network gives no spread, rather than a bar of zero); NaN values (networks
     without an evaluation) are left out, and nothing is drawn without a value. ``gaps``: the keys are
-    whole layers, the line solid only between adjacent ones (:func:`join_measured`); False for a
+    whole layers, the line solid only between adjacent ones (:func:`minitransfer.figures_gaps.join_measured`); False for a
     quantity between whose values a line is read as such (Figure S1's training images). Returns the
     networks of each point drawn."""
     by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
@@ -72,36 +68,6 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n", gaps=T
     if gaps:
         join_measured(axes, bars.lines[0], ns)
     return counts
-
-
-def join_measured(axes, line, ns):
-    """``line`` (of means at ``ns``, whole layers, ascending, each at its n + an offset) solid only between
-    adjacent n, and thin, dotted and light across n not measured: a grid of --layers 1,7 drew a solid line
-    from n=1 to n=7, read as measured at n=2..6 too. The line keeps a point for every mean and a NaN where
-    it breaks (matplotlib draws no segment to one); each gap is a line of its own, :data:`ACROSS_GAP` its
-    gid, which :func:`_finish` names in the legend."""
-    xs, ys = line.get_data()
-    breaks = [i for i in range(1, len(ns)) if ns[i] - ns[i - 1] > 1]
-    if not breaks:
-        return
-    for i in breaks:
-        axes.plot(xs[i - 1:i + 1], ys[i - 1:i + 1], linestyle=":", linewidth=1, alpha=0.6,
-                  color=line.get_color(), gid=ACROSS_GAP, label="_across a gap")
-    line.set_data(np.insert(np.asarray(xs, float), breaks, np.nan), np.insert(np.asarray(ys, float), breaks, np.nan))
-
-
-def _say_gaps(panels):
-    """A legend entry saying what a dotted line across n not measured is, in each of ``panels`` that has one; the
-    figure made taller by a row of the legend for each row of panels given one, so that its panels keep their height
-    (figure3's top left has no point to spare for its axis' label)."""
-    rows = set()
-    for axes in panels:
-        if any(line.get_gid() == ACROSS_GAP for line in axes.lines):
-            axes.plot([], [], linestyle=":", linewidth=1, color="grey", label=GAP_LABEL)
-            rows.add(axes.get_subplotspec().rowspan.start)
-    if rows:
-        figure = panels[0].figure
-        figure.set_figheight(figure.get_figheight() + len(rows) * LEGEND_ROW / 72)
 
 
 def wrapped(text, width):
@@ -333,7 +299,7 @@ def _finish(panels, results):
     """The n axis of ``panels`` ((axes, y label[, n label: :data:`N_LABEL` where not given])) from 0 to
     :func:`_top_n`, half a layer of room at either end, and their labels."""
     top = _top_n(results)
-    _say_gaps([axes for axes, *_ in panels])
+    say_gaps([axes for axes, *_ in panels])
     for axes, ylabel, *n_label in panels:
         axes.set_xticks(range(top + 1))
         axes.set_xlim(-0.5, top + 0.5)
@@ -371,7 +337,7 @@ def legend_below(axes, **options):
     the tick labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the
     panel's size. Two columns of entries under a panel as wide as the figure, one under a narrower
     one (two were wider than figure3's half-width panels, which the layout then squeezed off the
-    figure). The entry saying what a dotted line across a gap is (:data:`GAP_LABEL`) comes last, after the networks'.
+    figure). The entry saying what a dotted line across a gap is (:data:`minitransfer.figures_gaps.GAP_LABEL`) comes last, after the networks'.
     ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
     from matplotlib.transforms import ScaledTranslation
 
@@ -380,8 +346,9 @@ def legend_below(axes, **options):
     drop = ScaledTranslation(0, -_x_axis_height(axes) / 72, axes.figure.dpi_scale_trans)
     spec = axes.get_subplotspec()
     wide = spec is None or spec.colspan.stop - spec.colspan.start == spec.get_gridspec().ncols
-    return axes.legend(*zip(*entries), **{"loc": "upper center", "bbox_to_anchor": (0.5, 0), "bbox_transform": axes.transAxes + drop,
-                          "fontsize": 7, "ncol": 2 if wide else 1, **options})
+    return axes.legend(*zip(*entries), **{"loc": "upper center", "bbox_to_anchor": (0.5, 0),
+                                          "bbox_transform": axes.transAxes + drop, "fontsize": 7,
+                                          "ncol": 2 if wide else 1, **options})
 
 
 def _x_axis_height(axes):

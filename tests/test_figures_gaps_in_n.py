@@ -9,7 +9,7 @@ import pytest
 from test_figures import Figure, networks
 
 from minitransfer import experiment as grid
-from minitransfer import figures, figures_paper
+from minitransfer import figures, figures_gaps, figures_paper
 from minitransfer.results import Result, read_reference
 
 pytest.importorskip("matplotlib.figure")
@@ -34,7 +34,7 @@ def means_lines(axes):
 def dotted(axes):
     """The (n, n') pairs of the dotted lines drawn across a gap."""
     return [tuple(sorted(round(float(x)) for x in line.get_xdata())) for line in axes.lines
-            if line.get_gid() == figures_paper.ACROSS_GAP]
+            if line.get_gid() == figures_gaps.ACROSS_GAP]
 
 
 def expected(ns):
@@ -58,8 +58,8 @@ def check(axes, ns_of_each_line):
         gaps += sorted(across)
     assert sorted(dotted(axes)) == sorted(gaps)
     said = [text.get_text() for text in axes.get_legend().get_texts()] if axes.get_legend() else []
-    assert (figures_paper.GAP_LABEL in said) == bool(gaps)
-    assert figures_paper.GAP_LABEL not in said[:-1]  # last, after the networks' entries
+    assert (figures_gaps.GAP_LABEL in said) == bool(gaps)
+    assert figures_gaps.GAP_LABEL not in said[:-1]  # last, after the networks' entries
 
 
 @pytest.mark.parametrize("layers", [(1, 7), (1, 4, 7), (2, 3, 6)])
