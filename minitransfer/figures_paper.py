@@ -9,6 +9,7 @@ import math
 import textwrap
 
 from minitransfer import figure_fonts, models
+from minitransfer.figures_gaps import GAP_LABEL, join_measured, say_gaps
 from minitransfer.experiment import HALVES
 from minitransfer.comparisons import built_bases
 from minitransfer.report_tables import pooled_label
@@ -42,12 +43,14 @@ PANEL_TITLE_LINE = 57
 LEGEND_LINE = 75
 
 
-def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
+def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n", gaps=True):
     """Every value of {n: [values]} as a dot at n + offset, and their means ± one standard deviation
     as a line with error bars (labelled ``label`` and how many networks each point is, :func:`drawn`;
     no bar where one network gives no spread, rather than a bar of zero); NaN values (networks
-    without an evaluation) are left out, and nothing is drawn without a value. Returns the networks
-    of each point drawn."""
+    without an evaluation) are left out, and nothing is drawn without a value. ``gaps``: the keys are
+    whole layers, the line solid only between adjacent ones (:func:`minitransfer.figures_gaps.join_measured`); False for a
+    quantity between whose values a line is read as such (Figure S1's training images). Returns the
+    networks of each point drawn."""
     by_n = {n: [v for v in values if not math.isnan(v)] for n, values in by_n.items()}
     ns = sorted(n for n, values in by_n.items() if values)
     if not ns:
@@ -59,9 +62,11 @@ def spread_plot(axes, by_n, label, style, offset=0.0, scale=1.0, per="n"):
                   markeredgewidth=0.4, **style)
     spreads = [Spread.of(by_n[n]) for n in ns]
     counts = [s.count for s in spreads]
-    axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
-                  yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
-                  markersize=7, label=wrapped(f"{label} ({drawn(counts, per)})", LEGEND_LINE), **style)
+    bars = axes.errorbar([n + offset for n in ns], [s.mean * scale for s in spreads],
+                         yerr=[s.std * scale for s in spreads], capsize=3, linewidth=1.8,
+                         markersize=7, label=wrapped(f"{label} ({drawn(counts, per)})", LEGEND_LINE), **style)
+    if gaps:
+        join_measured(axes, bars.lines[0], ns)
     return counts
 
 
@@ -117,7 +122,7 @@ def figure2(Figure, results, reference=None, split="random", title="Figure 2: ra
     top, bottom = figure.subplots(2, 1, sharex=True)
     bases = [r for r in select(results, split, "baseB")]
     counts = spread_plot(top, {0: [r.mean10_top1 for r in bases]} if bases else {},
-                         names.get("baseB", "bases") + (pooled_label(results) if split == "random" else ""),
+                         names.get("baseB", "bases") + (pooled_label(results, own_bases) if split == "random" else ""),
                          STYLE["baseB"])
     for treatment in TREATMENTS:
         label = names.get(treatment, treatment)
@@ -204,11 +209,11 @@ def _reference_lines(axes, reference):
 
 def _paper_line(axes, by_n, label, style, scale=1):
     """The paper's runs ``by_n`` ({n: [values]}) as their means, thin, dashed, hollow markers; nothing where none."""
-    means = {n: scale * Spread.of(values).mean for n, values in by_n.items()}
+    means = {n: scale * Spread.of(values).mean for n, values in sorted(by_n.items())}
     if means:
-        axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
-                  label=wrapped(label, LEGEND_LINE),
-                  **dict(style, markerfacecolor="none"))
+        line, = axes.plot(list(means), list(means.values()), linestyle="--", linewidth=0.9, markersize=5,
+                          label=wrapped(label, LEGEND_LINE), **dict(style, markerfacecolor="none"))
+        join_measured(axes, line, list(means))
 
 
 def figure3(Figure, results, reference=None, bases=None, reference_bases=None):
@@ -294,6 +299,7 @@ def _finish(panels, results):
     """The n axis of ``panels`` ((axes, y label[, n label: :data:`N_LABEL` where not given])) from 0 to
     :func:`_top_n`, half a layer of room at either end, and their labels."""
     top = _top_n(results)
+    say_gaps([axes for axes, *_ in panels])
     for axes, ylabel, *n_label in panels:
         axes.set_xticks(range(top + 1))
         axes.set_xlim(-0.5, top + 0.5)
@@ -331,14 +337,18 @@ def legend_below(axes, **options):
     the tick labels and the axis label as the fonts set them (:func:`_x_axis_height`), whatever the
     panel's size. Two columns of entries under a panel as wide as the figure, one under a narrower
     one (two were wider than figure3's half-width panels, which the layout then squeezed off the
-    figure). ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
+    figure). The entry saying what a dotted line across a gap is (:data:`minitransfer.figures_gaps.GAP_LABEL`) comes last, after the networks'.
+    ``options``: more of matplotlib's ``legend`` options, or others than these (a title)."""
     from matplotlib.transforms import ScaledTranslation
+
+    entries = sorted(zip(*axes.get_legend_handles_labels()), key=lambda entry: entry[1] == GAP_LABEL)
 
     drop = ScaledTranslation(0, -_x_axis_height(axes) / 72, axes.figure.dpi_scale_trans)
     spec = axes.get_subplotspec()
     wide = spec is None or spec.colspan.stop - spec.colspan.start == spec.get_gridspec().ncols
-    return axes.legend(**{"loc": "upper center", "bbox_to_anchor": (0.5, 0), "bbox_transform": axes.transAxes + drop,
-                          "fontsize": 7, "ncol": 2 if wide else 1, **options})
+    return axes.legend(*zip(*entries), **{"loc": "upper center", "bbox_to_anchor": (0.5, 0),
+                                          "bbox_transform": axes.transAxes + drop, "fontsize": 7,
+                                          "ncol": 2 if wide else 1, **options})
 
 
 def _x_axis_height(axes):

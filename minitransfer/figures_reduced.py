@@ -43,7 +43,7 @@ def figure_s1(Figure, results, reference=None):
     base_accuracies, base_words = [r.mean10_top1 for r in bases], _base_words(bases, reduced)
     paper = _reference_means(reference) if reference else None
     for axes in (linear, logarithmic):
-        counts = spread_plot(axes, by_count, "reduced data", STYLE["reduced"], per="size")
+        counts = spread_plot(axes, by_count, "reduced data", STYLE["reduced"], per="size", gaps=False)
         _base_line(axes, base_accuracies, base_words)
         if paper:
             _reference_s1(axes, *paper)

@@ -233,7 +233,7 @@ def fine_tuning(results, split="random", bases=None):
     def scores(places):
         return (f"{names['AnB']}+ scores {signed_plus_minus(measured.mean, measured.se, places)} points relative to "
                 f"its own base{names['where']}, over every n ({networks_said(measured.count)}{against})"
-                f"{'' if split == CROSS else ', the mean over networks, not of each n as in Table 1'}")
+                f"{'' if split == CROSS else ', the mean over networks, as in Table 1'}")
     used = networks_of(results, split, "AnB+", bases)
     compared = _against_selffers(results, split, bases, claim, scores(1), used)  # its verdict is not on these figures
     if compared:
@@ -247,7 +247,8 @@ def fine_tuning(results, split="random", bases=None):
 def _against_selffers(results, split, bases, claim, said, used):
     """The fine-tuning finding where BnB+ (TnT+) share some n with AnB+ (SnT+): AnB+ against BnB+, paired
     as Table 1 pairs them, at each n and against each base both are measured against (the base's luck
-    cancels: both are relative to it), the mean of each n's mean difference (as Table 1's column), its
+    cancels: both are relative to it), the mean of each n's mean difference (Table 1's column averages over
+    its AnB+ networks instead, as the paper's: each difference here is of a base's own networks), its
     standard error over the bases (:func:`minitransfer.comparisons.clustered_se` of each base's
     differences, each weighted as that mean weighs it, where the bases share unequal n): BnB+ train as long
     as AnB+, so only AnB+ resolved above them is a boost of the transfer, not of the longer training (§4.1);

@@ -281,15 +281,23 @@ def natural_halves(results):
     those their dataset records, ImageNet's natural and man-made, or a folder's families file's), said once in
     results.md and in the findings that cite the natural split: this tool, following the original code, has A
     the first family (ImageNet's natural half), while the paper's text (§2, §4.2) has A man-made and B natural,
-    so that a reader of the paper read natural/A7B as man-made to natural. "" without natural-split runs."""
+    so that a reader of the paper read natural/A7B as man-made to natural. Only halves of the paper's families are
+    set beside its text: a folder's own families (round / striped) are no half of ImageNet's, whose "AnB" its
+    report's BnA was said to be, and halves natural and man-made the other way round (--family-a man-made) are
+    named as the paper names them, its "AnB" this report's AnB. "" without natural-split runs."""
     if not any(r.run.split == "natural" for r in results):
         return ""
     first, second = natural_families(results)
     order = ("as the original code orders them" if (first, second) == PAPER_FAMILIES else
              "as this dataset records its families")
-    return (f"On the natural split, half A is the {first} classes and half B the {second} ones ({order}); the "
-            f"paper's text (§2, §4.2) names ImageNet's halves the other way round, A man-made and B natural, so its "
-            f"Figure 3's \"AnB\" is this report's BnA and its \"BnA\" this report's AnB.")
+    said = f"On the natural split, half A is the {first} classes and half B the {second} ones ({order})"
+    if (first, second) == PAPER_FAMILIES:
+        return (f"{said}; the paper's text (§2, §4.2) names ImageNet's halves the other way round, A man-made and B "
+                f"natural, so its Figure 3's \"AnB\" is this report's BnA and its \"BnA\" this report's AnB.")
+    if (second, first) == PAPER_FAMILIES:
+        return (f"{said}, as the paper's text (§2, §4.2) names ImageNet's halves: its Figure 3's \"AnB\" is this "
+                f"report's AnB.")
+    return f"{said}."
 
 
 def halves_said(results, findings):

@@ -15,8 +15,8 @@ unless a column says otherwise.
 - Table 1 (§4.1): the mean boost of AnB+ over the base of its own target, over baseA and baseB pooled
   as the paper did (only where the halves are interchangeable; a seed's base without its other half's is not
   pooled: :func:`minitransfer.report_tables.paired_bases`), and over the selffer BnB+ at the
-  same n, for layers 1–7, 3–7, 5–7; under it, where no random split has both halves' bases with an
-  accuracy, a line saying the pooled column cannot be measured
+  same n, for layers 1–7, 3–7, 5–7, each the mean over the range's AnB+ networks, as the paper's; under it,
+  where no random split has both halves' bases with an accuracy, a line saying the pooled column cannot be measured
   (:func:`minitransfer.report_table1_notes.table1_unpooled`), and where the own-base column shows – for want
   of the AnB+ runs' bases, or averages only some of them, a line naming the bases lacking
   (:func:`minitransfer.report_table1_notes.table1_without_own_base`,

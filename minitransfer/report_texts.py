@@ -18,9 +18,9 @@ from minitransfer.report_table1_notes import (table1_at_chance, table1_own_base_
                                               table1_schedules, table1_selffer_partial, table1_unmeasured,
                                               table1_unpaired, table1_unpooled, table1_without_own_base,
                                               table1_without_selffer)
-from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, markdown_table, pooled_names,
-                                        result_rows, table1, table1_markdown, table1_measured, pooled_halves_note,
-                                        with_pooled_halves, made_from)
+from minitransfer.report_tables import (REFERENCE_COLUMNS, TABLE_1_COLUMNS, Selffers, halves_apart_note,
+                                        markdown_table, pooled_names, result_rows, table1, table1_markdown,
+                                        table1_measured, pooled_halves_note, with_pooled_halves, made_from)
 from minitransfer.report_versions import versions_said
 from minitransfer.results import INTERCHANGEABLE, metric_words, recorded_runs
 
@@ -33,11 +33,12 @@ def results_files(report, runs_dir):
     ``runs_dir``: one row per network, then the runs not finished, planned, to read with care, read, left out."""
     rows = result_rows(report.results)
     pooled, halves = with_pooled_halves(pooled_names(report.results), report.results), natural_halves(report.results)
+    apart = halves_apart_note(report.results, report.bases)
     lines = [f"# Results of {len(rows)} network{'s' * (len(rows) != 1)} in {inputs.path_text(runs_dir)}", "",
              "Top-1 validation accuracy on each network's own target classes: final, best, and mean10_top1, the "
              f"metric of the paper's runs (the original code's: {metric_words(report.results)}); still_rising: the "
              "accuracy was still climbing at the end.", "", *([pooled, ""] if pooled else []),
-             *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
+             *([apart, ""] if apart else []), *([halves, ""] if halves else []), markdown_table(rows, COLUMNS)]
     if report.unfinished:
         unfinished = ", ".join(report.unfinished_said)
         lines += ["", inputs.display_name(f"Not finished ({len(report.unfinished)}{training_now(report.training)}): "
@@ -59,8 +60,8 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
     boosts = table1(report.results, bases=report.bases, selffers=selffers)
     states = report.unfinished_states  # a base not finished is said so
     reference_boosts = table1(reference_results, bases=reference_bases) if reference_results else None
-    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean of each n's "
-            "mean, as the paper's), in percentage points",
+    text = ["# Table 1: performance boost of AnB+ over controls, averaged over ranges of layers (the mean over "
+            "the AnB+ networks of the range, as the paper's), in percentage points",
             "", "Boosts in percentage points of top-1 accuracy, as findings.md gives differences: the paper's Table 1 "
             "writes them as % (its 1.6% is 1.6 points).", "",
             table1_markdown(boosts, reference_boosts), "",
@@ -77,8 +78,8 @@ def table1_files(report, reference_results, reference_bases, runs_dir):
         if line:
             text.append(line)
     if reference_boosts:
-        text.append("The paper's columns are computed the same way from the original runs' logs (--reference); "
-                    "the paper's printed Table 1 used the fewer runs finished at publication.")
+        text.append("The paper's columns are computed the same way from the original runs' logs (--reference): "
+                    "from --reference paper, its printed Table 1 to the digit.")
     # the runs not finished told by the treatment their folders record, read only where it is said
     unfinished = (recorded_runs(runs_dir, report.unfinished, report.base_checkpoints)
                   if not table1_measured(boosts) else ())

@@ -185,9 +185,11 @@ TABLE_1_RANGES = ((1, 7), (3, 7), (5, 7))
 
 def table1(runs):
     """{(first, last): (over own base, over pooled bases, over BnB+)} as fractions: the paper's "average boost
-    across layers", each n's mean boost averaged over the n of the range that have AnB+ runs."""
-    tuned = {n: mean([r["acc"] for r in of(runs, "random", "AnB+", n=n)]) for n in ns(runs, "random", "AnB+")}
-    own = {n: mean([v for _, v in relative(runs, "random", "AnB+", n)]) for n in tuned}
+    across layers", the mean over the AnB+ networks of the range (its Table 1 from its runs' logs, to the digit);
+    over BnB+, each AnB+ network less the mean of the BnB+ of its half (both pooled) at the n of the range that
+    have both."""
+    tuned = {n: [r["acc"] for r in of(runs, "random", "AnB+", n=n)] for n in ns(runs, "random", "AnB+")}
+    own = {n: [v for _, v in relative(runs, "random", "AnB+", n)] for n in tuned}
     seeds = sorted({r["split_seed"] for r in of(runs, "random", "baseB")})
     pairs = [(own_base(runs, {**r, "target": "A"}), own_base(runs, {**r, "target": "B"}))
              for seed in seeds for r in [next(r for r in of(runs, "random", "baseB") if r["split_seed"] == seed)]]
@@ -196,21 +198,16 @@ def table1(runs):
     # the paper's pooled base: both halves' bases of each split ("eight points ... four separate random A/B
     # splits"), pooled where they agree; a seed's lone base, whose agreement cannot be checked, is not among them
     pooled = mean([base for pair in pairs for base in pair]) if interchangeable else math.nan
-    selffer = {}
-    for n in tuned:
-        boosts = []
-        for half in ([None] if interchangeable else ["A", "B"]):
-            a = mean([r["acc"] for r in of(runs, "random", "AnB+", half, n)])
-            b = mean([r["acc"] for r in of(runs, "random", "BnB+", half, n)])
-            if not math.isnan(a - b):
-                boosts.append(a - b)
-        if boosts:
-            selffer[n] = mean(boosts)
     rows = {}
     for first, last in TABLE_1_RANGES:
         layers = [n for n in tuned if first <= n <= last]
-        rows[first, last] = (mean([own[n] for n in layers]), mean([tuned[n] - pooled for n in layers]),
-                             mean([selffer[n] for n in layers if n in selffer]))
+        over_selffers = []
+        for half in ([None] if interchangeable else ["A", "B"]):
+            both = [n for n in layers if not math.isnan(mean([r["acc"] for r in of(runs, "random", "BnB+", half, n)]))]
+            selffers = mean([r["acc"] for n in both for r in of(runs, "random", "BnB+", half, n)])
+            over_selffers += [r["acc"] - selffers for n in both for r in of(runs, "random", "AnB+", half, n)]
+        rows[first, last] = (mean([v for n in layers for v in own[n]]),
+                             mean([v - pooled for n in layers for v in tuned[n]]), mean(over_selffers))
     return rows
 
 

@@ -245,7 +245,7 @@ def test_one_network_or_one_base_gives_no_standard_error_and_resolves_nothing():
                                      "--split-seed, once per split).")
     assert found["fine-tuning"].value == pytest.approx(4.5) and math.isnan(found["fine-tuning"].se)
     assert "+4.5 points relative to its own base, over every n (2 networks against 1 base), the mean over " \
-           "networks, not of each n as in Table 1: not resolved: one base gives no standard error" \
+           "networks, as in Table 1: not resolved: one base gives no standard error" \
            in found["fine-tuning"].text
     assert found["specific"].value == pytest.approx(-10.0) and math.isnan(found["specific"].se)
     assert "AnB is 10.0 points below BnB" in found["specific"].text

@@ -705,8 +705,8 @@ def test_a_reference_saved_with_a_byte_order_mark_is_read(tmp_path):
 @pytest.mark.skipif(not REFERENCE.is_file(), reason=f"the paper's numbers are not at {REFERENCE}")
 def test_the_papers_runs_give_the_papers_means_and_table1():
     results = read_reference(REFERENCE)
-    # The data README's table (means of the original logs) and the paper's Table 1 (±0.3%, it
-    # was computed from the fewer runs finished at publication).
+    # The data README's table (means of the original logs) and the paper's Table 1 to its printed digit: the mean
+    # over the AnB+ networks of each range (the mean of each n's mean gave 1.7, 1.9, 2.1 and 1.6, 1.5, 1.8).
     assert means_by_n(results, treatment="AnB")[7] == pytest.approx(0.5425, abs=1e-4)
     assert means_by_n(results, treatment="BnB+")[1] == pytest.approx(0.6177, abs=1e-4)
     assert means_by_n(results, "natural", "AnB", "A")[7] == pytest.approx(0.3990, abs=1e-4)
@@ -714,8 +714,8 @@ def test_the_papers_runs_give_the_papers_means_and_table1():
     rows = {row["layers"]: row for row in report.table1(results)}
     for layers, over_base, over_selffer in (("1 to 7", 0.016, 0.014), ("3 to 7", 0.018, 0.014),
                                             ("5 to 7", 0.021, 0.017)):
-        assert rows[layers]["boost_over_pooled_base"] == pytest.approx(over_base, abs=0.003)
-        assert rows[layers]["boost_over_BnB+"] == pytest.approx(over_selffer, abs=0.003)
+        assert rows[layers]["boost_over_pooled_base"] == pytest.approx(over_base, abs=0.0005)
+        assert rows[layers]["boost_over_BnB+"] == pytest.approx(over_selffer, abs=0.0005)
 
 
 def _dots(axes):
@@ -725,8 +725,10 @@ def _dots(axes):
 
 
 def _means(axes):
-    """{label: mean values} of the panel's mean ± s.d. lines."""
-    return {container.get_label(): list(container.lines[0].get_ydata()) for container in axes.containers}
+    """{label: mean values} of the panel's mean ± s.d. lines (without the NaN where a line breaks across n not
+    measured: tests/test_figures_gaps_in_n.py)."""
+    return {container.get_label(): [y for y in container.lines[0].get_ydata() if not math.isnan(y)]
+            for container in axes.containers}
 
 
 def test_figures_plot_every_network_and_the_means_with_their_spread(runs_dir, tmp_path):
