@@ -62,6 +62,7 @@ def meta_of(f, fault):
         seen.add(entry["index"])
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
+    _check_split(meta, fault)
     _check_config(meta["config"], fault)
     check_iteration(meta, fault)
     return meta
@@ -104,6 +105,24 @@ def option_ranges():
     :data:`minitransfer.config_checks.MAX_COUNT` and ``MAX_SEED``, a recorded run's bounds too."""
     from minitransfer import config_checks  # which imports checkpoint_check, which imports this module
     return config_checks.MAX_COUNT, config_checks.MAX_SEED
+
+
+def _check_split(meta, fault):
+    """The split the network was trained on is one train makes: a kind of split (or none recorded, "": a file of
+    another program), a half of a split that has halves (A or B; none of the "all" split) and a seed in the range
+    a split's seed takes. Typed alone, a base of split kind 'bogus' had its transfer refused as the user's
+    configuration (exit 2, the file unnamed), and one of half 'C' was copied onto half A, as a base of half 'C'."""
+    from minitransfer import config_checks  # which imports checkpoint_check, which imports this module
+    kind, half, seed = meta["split_kind"], meta["split_half"], meta["split_seed"]
+    if kind not in ("", *config_checks.SPLIT_KINDS):
+        raise fault(f"attribute split_kind must be one of {', '.join(config_checks.SPLIT_KINDS)}, got {kind!r:.80}")
+    halves = {"random": config_checks.HALVES, "natural": config_checks.HALVES, "all": ("",)}.get(
+        kind, ("", *config_checks.HALVES))
+    if half not in halves:
+        said = " or ".join(repr(each) for each in halves)
+        raise fault(f"attribute split_half must be {said} for split_kind {kind!r}, got {half!r:.80}")
+    if not 0 <= seed <= config_checks.MAX_SEED:
+        raise fault(f"attribute split_seed must be 0..{config_checks.MAX_SEED}, got {seed!r:.80}")
 
 
 def _check_config(config, fault):
