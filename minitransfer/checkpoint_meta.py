@@ -94,9 +94,11 @@ def _check_fields(record, fields, what, fault):
 # The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
 # type and least value; None (a default left unresolved) is taken as absent. The largest is the
 # option's (:func:`option_ranges`): a seed's for the seeds, a count's for the others (a max_iter of
-# 10**100 was called resumable, and train refused to resume it).
-CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
-                 "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+# 10**100 was called resumable, and train refused to resume it). The paths are text: an `out` of 5 was a
+# TypeError traceback from the comparison of a resumption's configuration with it.
+CONFIG_FIELDS = {"data": (str, None), "out": (str, None), "copy_from": (str, None), "seed": (int, 0),
+                 "split_seed": (int, 0), "per_class": (int, 1), "max_iter": (int, 1), "batch_size": (int, 1),
+                 "eval_batch_size": (int, 1)}
 SEED_FIELDS = ("seed", "split_seed")
 
 
