@@ -62,6 +62,7 @@ def meta_of(f, fault):
         seen.add(entry["index"])
     for key, fields in (("source", SOURCE_FIELDS), ("mean_source", MEAN_SOURCE_FIELDS)):
         _check_fields(meta[key], fields, f"attribute {key}", fault)
+    _check_split(meta, fault)
     _check_config(meta["config"], fault)
     check_iteration(meta, fault)
     return meta
@@ -93,9 +94,11 @@ def _check_fields(record, fields, what, fault):
 # The configuration fields that readers of a checkpoint use (eval, copying, resuming), with their
 # type and least value; None (a default left unresolved) is taken as absent. The largest is the
 # option's (:func:`option_ranges`): a seed's for the seeds, a count's for the others (a max_iter of
-# 10**100 was called resumable, and train refused to resume it).
-CONFIG_FIELDS = {"data": (str, None), "seed": (int, 0), "split_seed": (int, 0), "per_class": (int, 1),
-                 "max_iter": (int, 1), "batch_size": (int, 1), "eval_batch_size": (int, 1)}
+# 10**100 was called resumable, and train refused to resume it). The paths are text: an `out` of 5 was a
+# TypeError traceback from the comparison of a resumption's configuration with it.
+CONFIG_FIELDS = {"data": (str, None), "out": (str, None), "copy_from": (str, None), "seed": (int, 0),
+                 "split_seed": (int, 0), "per_class": (int, 1), "max_iter": (int, 1), "batch_size": (int, 1),
+                 "eval_batch_size": (int, 1)}
 SEED_FIELDS = ("seed", "split_seed")
 
 
@@ -104,6 +107,24 @@ def option_ranges():
     :data:`minitransfer.config_checks.MAX_COUNT` and ``MAX_SEED``, a recorded run's bounds too."""
     from minitransfer import config_checks  # which imports checkpoint_check, which imports this module
     return config_checks.MAX_COUNT, config_checks.MAX_SEED
+
+
+def _check_split(meta, fault):
+    """The split the network was trained on is one train makes: a kind of split (or none recorded, "": a file of
+    another program), a half of a split that has halves (A or B; none of the "all" split) and a seed in the range
+    a split's seed takes. Typed alone, a base of split kind 'bogus' had its transfer refused as the user's
+    configuration (exit 2, the file unnamed), and one of half 'C' was copied onto half A, as a base of half 'C'."""
+    from minitransfer import config_checks  # which imports checkpoint_check, which imports this module
+    kind, half, seed = meta["split_kind"], meta["split_half"], meta["split_seed"]
+    if kind not in ("", *config_checks.SPLIT_KINDS):
+        raise fault(f"attribute split_kind must be one of {', '.join(config_checks.SPLIT_KINDS)}, got {kind!r:.80}")
+    halves = {"random": config_checks.HALVES, "natural": config_checks.HALVES, "all": ("",)}.get(
+        kind, ("", *config_checks.HALVES))
+    if half not in halves:
+        said = " or ".join(repr(each) for each in halves)
+        raise fault(f"attribute split_half must be {said} for split_kind {kind!r}, got {half!r:.80}")
+    if not 0 <= seed <= config_checks.MAX_SEED:
+        raise fault(f"attribute split_seed must be 0..{config_checks.MAX_SEED}, got {seed!r:.80}")
 
 
 def _check_config(config, fault):

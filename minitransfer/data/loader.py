@@ -167,14 +167,23 @@ class BatchLoader:
                 "subset": self.subset, "count": len(self.indices), "indices_sha256": self._identity}
 
     def seek(self, cursor):
-        """Continue where ``cursor`` (a :attr:`cursor` of this same stream) was taken, before the first
-        batch is read; a ``ValueError`` when it belongs to another stream or is malformed."""
+        """Continue where ``cursor`` (a :attr:`cursor` of this same stream) was taken, before the first batch is
+        read or after (the workers, which read ahead of the stream as it was, are started again at the next
+        batch); a ``ValueError`` when it belongs to another stream or is malformed (not a dict: an
+        AttributeError before)."""
+        if not isinstance(cursor, dict):
+            raise ValueError(f"BatchLoader: a cursor is a dict (a loader's `cursor`), got {type(cursor).__name__}")
         mine = {"seed": self.seed, "batch_size": self.batch_size, "train": self.train, "subset": self.subset,
                 "count": len(self.indices), "indices_sha256": self._identity}
         different = {key: (cursor.get(key), value) for key, value in mine.items() if cursor.get(key) != value}
         if different:
             raise ValueError(f"BatchLoader: the cursor belongs to another stream (cursor vs loader: {different})")
         self.batch = _check.positive_int("BatchLoader", "cursor batch", cursor.get("batch"), minimum=0)
+        if getattr(self, "_pool", None) is not None:  # batches it was given, before the cursor, would never be read
+            # again (a seek back waited for ever, said as a stalled file system), and those after it wrote into the
+            # slots of the batches read now
+            self._pool.close()
+            self._pool = None
 
     # -- iteration ---------------------------------------------------------------------------
 
