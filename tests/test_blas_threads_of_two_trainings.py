@@ -10,18 +10,9 @@ import json
 import pytest
 
 from minitransfer import cpus, run_threads
+import test_resume_threads_restored
 
-
-@pytest.fixture
-def two_threads():
-    """This process's OpenBLAS on 2 threads for the test, its count again after."""
-    before = cpus.blas_threads()
-    if before is None or not cpus.set_blas_threads(2) or cpus.blas_threads() != 2:
-        pytest.skip("NumPy's BLAS is not an OpenBLAS whose threads can be set to 2")
-    try:
-        yield
-    finally:
-        cpus.set_blas_threads(before)
+two_threads = test_resume_threads_restored.two_threads  # the fixture: this process's OpenBLAS on 2 threads
 
 
 @pytest.fixture
