@@ -23,14 +23,15 @@ def started_on(start, device, metrics):
     """metrics.jsonl's record of the BLAS threads a run on ``device`` trains on, to log as it (re)starts at iteration
     ``start`` ({"event": "blas-threads", "iteration": 0, "blas": "OpenBLAS Haswell", "threads": 1}): at its start,
     or at a resumption of a run whose ``metrics`` (metrics.jsonl's path) record none (an earlier version's) or other
-    kernels (another machine's: it goes on on this one's, :func:`resumed_on`); None otherwise (a resumption goes on on
-    the threads recorded: its logs stay those of the run uninterrupted), on a GPU, or where NumPy's BLAS is not
+    kernels (another machine's: it goes on on this one's, :func:`resumed_on`) or another count (one that could not be
+    set: another thread's training under way; a later resumption goes on on it); None otherwise (a resumption goes on
+    on the threads recorded: its logs stay those of the run uninterrupted), on a GPU, or where NumPy's BLAS is not
     OpenBLAS (its threads cannot be read)."""
     threads = cpus.blas_threads() if device == "cpu" else None
     if threads is None:
         return None
     before = _last_start(metrics, start) if start > 0 else None
-    if before is not None and not _other_kernels(before):
+    if before is not None and not _other_kernels(before) and before["threads"] == threads:
         return None
     return {"event": EVENT, "iteration": start, "blas": cpus.blas_kernels(), "threads": threads}
 

@@ -30,6 +30,8 @@ def test_a_resumption_beside_a_training_under_way_leaves_its_count(two_threads, 
             note = run_threads.resumed_on(trained_on_one, 4, "cpu")
             assert cpus.blas_threads() == 2
             assert "another training of this process (another thread's) runs on 2: it continues on 2" in note
+            # the count it goes on on recorded: a later resumption goes on on it, its note truthful
+            assert run_threads.started_on(4, "cpu", trained_on_one)["threads"] == 2
         assert cpus.blas_threads() == 2
 
 
