@@ -12,6 +12,7 @@ makes the bits of the run uninterrupted so, pasted into any shell. The count a r
 
 import contextlib
 import os
+import threading
 
 from minitransfer import cpus, run_logs
 
@@ -22,14 +23,15 @@ def started_on(start, device, metrics):
     """metrics.jsonl's record of the BLAS threads a run on ``device`` trains on, to log as it (re)starts at iteration
     ``start`` ({"event": "blas-threads", "iteration": 0, "blas": "OpenBLAS Haswell", "threads": 1}): at its start,
     or at a resumption of a run whose ``metrics`` (metrics.jsonl's path) record none (an earlier version's) or other
-    kernels (another machine's: it goes on on this one's, :func:`resumed_on`); None otherwise (a resumption goes on on
-    the threads recorded: its logs stay those of the run uninterrupted), on a GPU, or where NumPy's BLAS is not
+    kernels (another machine's: it goes on on this one's, :func:`resumed_on`) or another count (one that could not be
+    set: another thread's training under way; a later resumption goes on on it); None otherwise (a resumption goes on
+    on the threads recorded: its logs stay those of the run uninterrupted), on a GPU, or where NumPy's BLAS is not
     OpenBLAS (its threads cannot be read)."""
     threads = cpus.blas_threads() if device == "cpu" else None
     if threads is None:
         return None
     before = _last_start(metrics, start) if start > 0 else None
-    if before is not None and not _other_kernels(before):
+    if before is not None and not _other_kernels(before) and before["threads"] == threads:
         return None
     return {"event": EVENT, "iteration": start, "blas": cpus.blas_kernels(), "threads": threads}
 
@@ -65,8 +67,10 @@ def resumed_on(metrics, start, device):
     threads set (:func:`minitransfer.cpus.set_blas_threads`), and the note that says it; None otherwise (the same
     threads, a GPU's run, none recorded). Where they ran other kernels (another machine's CPU), or the count cannot
     be set, no count gives the bits of the run uninterrupted: it goes on on this process's threads, and the note
-    says so. Before, a run begun on a 64-core SkylakeX resumed on a 2-core laptop ran 64 threads on 2 cores, its
-    note naming the laptop's kernels and promising the bits of the run uninterrupted."""
+    says so; likewise where another training of this process (another thread's: :func:`kept`) is under way, whose
+    count, the process's, is not changed under it. Before, a run begun on a 64-core SkylakeX resumed on a 2-core
+    laptop ran 64 threads on 2 cores, its note naming the laptop's kernels and promising the bits of the run
+    uninterrupted."""
     now = cpus.blas_threads() if device == "cpu" else None
     before = _last_start(metrics, start) if now is not None else None
     if before is None or (before["threads"] == now and not _other_kernels(before)):
@@ -78,7 +82,14 @@ def resumed_on(metrics, start, device):
                 f"run uninterrupted")
     count = before["threads"]
     threads = f"{count} BLAS thread{'s' * (count != 1)}"
-    if not cpus.set_blas_threads(count) or cpus.blas_threads() != count:
+    with _TRAININGS_CHANGED:  # the count is the process's: set here, it changed under another thread's training
+        others = len(_trainings) > 2
+        count_set = not others and cpus.set_blas_threads(count) and cpus.blas_threads() == count
+    if others:
+        return (f"note: this run trained its iterations up to {start} on {threads}, and another training of this "
+                f"process (another thread's) runs on {now}: it continues on {now}, and its network is not the bits of "
+                f"the run uninterrupted")
+    if not count_set:
         return (f"note: this run trained its iterations up to {start} on {threads}, and OpenBLAS's count cannot be "
                 f"set here: it continues on {now}, and its network is not the bits of the run uninterrupted")
     variable = cpus.thread_variable()
@@ -93,10 +104,40 @@ def kept(device):
     """This process's BLAS threads as they are (a run on ``device`` "cpu"), set again once the block (a training)
     ends, however it ends: the count a resumption sets (:func:`resumed_on`) is its run's alone. It stayed set: a
     notebook given OMP_NUM_THREADS=2 that resumed a run recorded on 1 thread trained its next fresh run on 1 thread,
-    and logged it so."""
-    before = cpus.blas_threads() if device == "cpu" else None
+    and logged it so. The count is the process's, shared by its threads' trainings: it is set again once the last
+    of those under way ends, not as the first does (a training of another thread went on on another count than it
+    had started on, and recorded)."""
+    if device != "cpu":
+        yield
+        return
+    with _TRAININGS_CHANGED:
+        if not _trainings:
+            _trainings.append(cpus.blas_threads())  # the process's count, before any training of it set its own
+        _trainings.append(None)
     try:
         yield
     finally:
-        if before is not None and cpus.blas_threads() != before:
-            cpus.set_blas_threads(before)
+        with _TRAININGS_CHANGED:
+            _trainings.pop()
+            if len(_trainings) == 1:
+                before = _trainings.pop()
+                if before is not None and cpus.blas_threads() != before:
+                    cpus.set_blas_threads(before)
+
+
+# [the process's BLAS threads as the first CPU training under way began, then one entry per training under way]:
+# kept(), in each thread that trains (resumed_on: more than one under way); its lock held while the list or the count
+# changes
+_trainings = []
+_TRAININGS_CHANGED = threading.Lock()
+
+
+def _none_in_child():
+    """In a forked child: the trainings under way are the parent's threads', none of them there, and the lock, which
+    one of those may have held as it forked, a new one."""
+    global _TRAININGS_CHANGED
+    _trainings.clear()
+    _TRAININGS_CHANGED = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_none_in_child)

@@ -33,6 +33,7 @@ import pathlib
 
 from minitransfer import dead_ends, fileio, host_memory, run_threads, stopping, train_log
 from minitransfer.config import ConfigError, DataMismatch, TrainConfig, check_config, checked, resolve
+from minitransfer.config_checks import check_flag
 from minitransfer.files_in_the_way import RUN_FILE_ROLES, read_first, refuse_files_in_the_way
 from minitransfer.home_paths import expanded_fields
 from minitransfer.preflight_memory import OutOfMemory, check_memory
@@ -122,6 +123,7 @@ def _trained(config, on_iteration, show_result):
     if on_iteration is not None and not callable(on_iteration):  # else a TypeError once an iteration is done
         raise ConfigError(f"`on_iteration` must be a function taking the iterations done (or None), got "
                           f"{on_iteration!r}")
+    check_flag("show_result", show_result)  # the text "no" counted as true: the result line said all the same
     given_out = config.out  # a symbolic link, which _through_link follows: refusals name it as given
     config = checked(_through_link(config))
     found = _record_read_first(config)  # the run's record, read once: for both checks, and the memory check
