@@ -32,6 +32,7 @@ import fcntl
 import os
 import pathlib
 import stat
+import threading
 import time
 
 from minitransfer import file_owners, held_locks, lock_holder, run_lock, stopping
@@ -279,8 +280,29 @@ def readers(folder):
     return run_lock.flock_holders(pathlib.Path(folder) / LOCK_FILE, ("READ",))
 
 
+_SHARING = threading.Lock()  # one thread of this process at a time looks for its shared lock and takes one
+
+
+def _new_sharing_lock():
+    """In a forked child: a lock of its own (another thread of the parent may have held it as it forked)."""
+    global _SHARING
+    _SHARING = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_sharing_lock)
+
+
 def _lock_shared(path):
-    """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take."""
+    """A descriptor of ``path`` holding its shared lock, or None where there is no lock to take. The look for
+    this process's lock and the taking of one are one step among its threads: two threads that both found none
+    both took one, and the second to record it was refused (``held_locks.hold``'s RuntimeError, a traceback
+    from inside a notebook's second training)."""
+    with _SHARING:
+        return _take_shared(path)
+
+
+def _take_shared(path):
+    """:func:`_lock_shared`'s work, under its lock."""
     while True:
         here = held_locks.share_held(path)
         if here is not None:  # by this process: readers share its lock; prepare (exclusive) refuses them
