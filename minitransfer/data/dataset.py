@@ -148,7 +148,8 @@ class Dataset:
             yield self
 
     def images(self, subset, indices):
-        """uint8 (len(indices), H, W, 3) images of ``subset`` (read through h5py; the loader is faster)."""
+        """uint8 (len(indices), H, W, 3) images of ``subset`` (read in this process by the loader's
+        :class:`ImageReader`, as its workers read them; the loader is faster)."""
         indices = np.asarray(indices, dtype=np.int64)
         reader = ImageReader(self, subset)
         try:
