@@ -19,6 +19,7 @@ FULL_DATA = "base: every training image"
 LABEL_GAP = (10, 8)  # points from a point to the near corner of its label of the images used: across, up or down
 MARKER = 4  # points either side of a mean that its label of images used leaves free
 NOTE_LINE = 110  # characters of a line of the note under the figure that fit its width
+APART = 1.5  # the least ratio of a power of ten to a count labelled on the log axis for it to be labelled too
 NOTE_SIZE, NOTE_SPACING = 8, 1.2  # the note's font size (points) and matplotlib's line spacing, in font sizes
 
 
@@ -32,7 +33,7 @@ def figure_s1(Figure, results, reference=None):
     trained on every image (on its own schedule: :func:`_base_words`), is a horizontal line, with a
     band of ± s.d. over several bases.
     The paper's runs (its Table S1, and its base) are dashed."""
-    from matplotlib.ticker import LogFormatter, MaxNLocator
+    from matplotlib.ticker import MaxNLocator
 
     reduced = select(results, "all", "reduced")
     note = at_chance_note(reduced)  # its lines make the figure taller, not the panels and their labels' room shorter
@@ -49,10 +50,7 @@ def figure_s1(Figure, results, reference=None):
             _reference_s1(axes, *paper)
     # A count of images is whole: one count alone (--per-class 1) had ticks at 0.96 .. 1.04, 1 and 2 at 1.2, 1.4
     linear.xaxis.set_major_locator(MaxNLocator("auto", integer=True, min_n_ticks=1, steps=[1, 2, 2.5, 5, 10]))
-    logarithmic.set_xscale("log")
-    logarithmic.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
-    # A range within about a decade labels its minor ticks too (--per-class 10,20,50): 20, 30, not 2×10^1
-    logarithmic.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+    _count_ticks(logarithmic, [count for count, values in by_count.items() if not all(map(math.isnan, values))])
     linear.set_title("linear axes")
     logarithmic.set_title("logarithmic x axis: the smallest training sets apart")
     accuracy = accuracy_label(reduced + bases, "validation images of every class",
@@ -71,6 +69,27 @@ def figure_s1(Figure, results, reference=None):
         figure.supxlabel(note, fontsize=NOTE_SIZE)
     _images_used(figure, (linear, logarithmic), reduced, by_count)
     return figure
+
+
+def _count_ticks(axes, counts):
+    """The logarithmic x axis of ``axes`` ticked and labelled at the ``counts`` measured (training images per class
+    with an accuracy drawn), and at the powers of ten within its limits that lie apart from them (:data:`APART`: a
+    scale for the paper's dashed runs beside), in plain numbers (5, 20, not 5×10^0), its minor ticks left unlabelled.
+    Before, matplotlib's decades and, within about one, its minor ticks were labelled: --per-class 5,20 got 6, 10,
+    20, not 5, its leftmost point. Without counts (no reduced-data runs with an accuracy), matplotlib's ticks, in
+    plain numbers. Called once every point is drawn (the limits read here)."""
+    from matplotlib.ticker import FixedLocator, LogFormatter, NullFormatter
+
+    axes.set_xscale("log")
+    axes.xaxis.set_major_formatter("{x:g}")  # 1, 10, 100 rather than 10^0, 10^1, 10^2
+    if not counts:  # a range within about a decade labels its minor ticks too: 20, 30, not 2×10^1
+        axes.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        return
+    low, high = axes.get_xlim()
+    decades = [10 ** k for k in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
+    apart = [decade for decade in decades if all(max(decade, c) / min(decade, c) >= APART for c in counts)]
+    axes.xaxis.set_major_locator(FixedLocator(sorted({*counts, *apart})))
+    axes.xaxis.set_minor_formatter(NullFormatter())
 
 
 def at_chance_note(reduced):

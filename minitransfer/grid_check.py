@@ -23,6 +23,7 @@ import shlex
 
 from minitransfer import checkpoint as checkpoints
 from minitransfer import config, fileio
+from minitransfer.bad_checkpoint import bad_weights_step
 from minitransfer.data import dataset as datasets
 from minitransfer.experiment import (CHECKPOINT_FILE, CROSS, PLAN_FILE, counted, run_dir, run_fields, some_names,
                                      weights_path)
@@ -150,7 +151,10 @@ def _refuse_damaged(out, run, saved):
     whose sha256 is compared with the one it copied (read whole: an array that fails its checksum, a byte flipped in
     it, was "another network" too). Before, the grid took either for other options (the paths
     recorded, or "another network") and told the user to delete ``run``, whose network is sound. Called only where
-    nothing but those fields (:data:`FROM_FILES`) differ: another seed in config.json is refused as other options."""
+    nothing but those fields (:data:`FROM_FILES`) differ: another seed in config.json is refused as other options.
+    Where the file's run's checkpoint.h5 is there, the step that writes it again from that is said: for the base's
+    weights file, as the grid's end says it (:func:`minitransfer.bad_checkpoint.bad_weights_step`, the one wording;
+    it said "or delete PATH: the grid writes it back from CHECKPOINT" on its own)."""
     base = weights_path(out, run.parent) if run.parent else None
     for path in (saved, base):
         if path is None or not path.exists():
@@ -159,8 +163,9 @@ def _refuse_damaged(out, run, saved):
             checkpoints.load(path, solver=False) if path == base else checkpoints.read_meta(path)
         except checkpoints.CheckpointError as error:
             last = run_dir(out, run.base if path == base else run) / CHECKPOINT_FILE
-            restore = f"; or delete {path}: the grid writes it back from {last}" if path != last and last.is_file() \
-                else ""
+            restore = "" if path == last or not last.is_file() else \
+                f"; or {bad_weights_step([run.parent])}" if path == base else \
+                f"; or delete {path}: the grid writes it back from {last}"  # its own network: no base's words
             raise checkpoints.CheckpointError(f"{run_dir(out, run)} cannot be checked against this grid's options: "
                                               f"{error}{restore}") from error
 

@@ -14,7 +14,6 @@ grid with runs not finished or planned gets the command that finishes it (:func:
 import dataclasses
 import os
 import pathlib
-import shlex
 import types
 
 from minitransfer import grid_status, run_networks, stopping
@@ -26,7 +25,6 @@ from minitransfer.grid_options import SOURCE_DATA
 from minitransfer.grid_plan import options_of, text_of
 from minitransfer.grid_plan_file import read_plan, records_of
 from minitransfer.rundir import nearest_above
-from minitransfer.slurm_plan import SUBMIT_FILE
 from minitransfer.run_labels import name_order
 from minitransfer.treatments import CONFIG_FILE
 
@@ -89,15 +87,29 @@ def finish_notes(runs_dir, names, grids):
     owners = [_owner(grids, name) for name in names]
     notes = []
     for grid in (grid for grid in grids if grid in owners):  # in the order of their folders
-        command = experiment_command(grid.folder.absolute(), grid.plan)  # pasted anywhere: not as given
-        if command is None:
+        finish = _finish_words(grid)
+        if finish is None:
             continue
         if owners.count(grid) == len(owners):
-            return [f"to finish them, run{_data_elsewhere(grid.plan)}: {command}"]
+            return [f"to finish them, {finish}"]
         folder = grid.folder if not grid.shown else pathlib.Path(runs_dir) / grid.shown
-        notes.append(f"to finish those of the grid in {inputs.path_text(folder)}, run{_data_elsewhere(grid.plan)}: "
-                     f"{command}")
+        notes.append(f"to finish those of the grid in {inputs.path_text(folder)}, {finish}")
     return notes
+
+
+def _finish_words(grid):
+    """How the runs of ``grid`` not finished are finished: "run: minitransfer experiment ..." (its command, rebuilt
+    from its plan); for a grid written for SLURM, "rerun bash SCRIPTS/submit.sh ...", which submits them to the
+    cluster, that command said after it as the way to train them on this machine instead. Before, a SLURM grid's
+    report gave the command alone (with the plan's --device: trained where report runs), its submit.sh said only
+    beside a failed run. None where neither is there."""
+    command = experiment_command(grid.folder.absolute(), grid.plan)  # pasted anywhere: not as given
+    here = None if command is None else f"run{_data_elsewhere(grid.plan)}: {command}"
+    scripts = text_of(grid.plan, SLURM_SCRIPTS)
+    if scripts is None:
+        return here
+    instead = "" if here is None else f"; or, to train them on this machine instead, {here}"
+    return f"rerun {run_networks.submit_command(scripts)} (it submits those not finished to SLURM again){instead}"
 
 
 def _data_elsewhere(plan):
@@ -214,8 +226,7 @@ def _slurm_of(grid):
         if isinstance(name, str) and isinstance(base, str) and name.startswith(grid.within):
             shown = grid.shown + name[len(grid.within):]
             parent[shown] = grid.shown + base[len(grid.within):] if base.startswith(grid.within) else base
-    submit = f"bash {shlex.quote(os.path.join(scripts, SUBMIT_FILE))}"
-    return types.SimpleNamespace(submit=submit, parent=parent)
+    return types.SimpleNamespace(submit=run_networks.submit_command(scripts), parent=parent)
 
 
 def _waiting_words(slurm, name, standings):

@@ -4,8 +4,10 @@ take it; and what to say of a weights file not there beside a run folder holding
 (:class:`UnwrittenWeights`: its run training now, stopped before its end, or its network moved away
 since); and of a run folder whose checkpoint.h5 is not there though its logs show it wrote one
 (:func:`checkpoint_missing`; a run that trained to its end whose files went since, in report's words or with its
-grid's command: :func:`files_gone_words`); the preset a network records, for a command pasted that reads it
-(:func:`recorded_preset`). A run folder given to `resume`: :mod:`minitransfer.resume_options`."""
+grid's command: :func:`files_gone_words`; one whose train failed before its first, its error quoted with how it
+is trained again: :func:`_failed_before_first`, a SLURM grid's by its submit.sh, :func:`submit_command`); the preset
+a network records, for a command pasted that reads it (:func:`recorded_preset`). A run folder given to `resume`:
+:mod:`minitransfer.resume_options`."""
 
 import dataclasses
 import os
@@ -13,6 +15,7 @@ import pathlib
 import shlex
 
 from minitransfer import checkpoint_runs, fileio, run_lock, run_logs
+from minitransfer.bad_checkpoint import planning_grid, rerun_its_grid
 from minitransfer.config_checks import ConfigError
 from minitransfer.done_line import DONE_WORDS
 from minitransfer.memory_kills import killed_and_remedy, memory_line
@@ -189,15 +192,17 @@ def checkpoint_missing(run_folder, command=True):
     is not there either, that it trained to its end and its files went since (:func:`files_gone`), and for a
     grid's run the command that trains it again. "" where they do not show one (nothing logged past it, no
     config.json to say when): it used to be said to have stopped before writing its first checkpoint, whatever
-    its logs said; one that trained to its end, its files deleted, was said so too. ``command``: as
-    :func:`files_gone_words` takes it (report's words: without the grid's command)."""
+    its logs said; one that trained to its end, its files deleted, was said so too. Where ``command``, a run whose
+    train failed before its first is said so, its error quoted, with its remedy (:func:`_failed_before_first`; report
+    says its failures apart). ``command``: as :func:`files_gone_words` takes it (report's words: without the grid's
+    command)."""
     folder = pathlib.Path(run_folder)
     gone = files_gone_words(folder, command)
     if gone:
         return gone
     every, logged, _ = _logged(folder)
     if type(every) is not int or every < 1 or logged <= every:
-        return ""
+        return _failed_before_first(folder) if command else ""
     return (f"its checkpoint.h5 is missing (moved or deleted since): its logs record iteration {logged}, past its "
             f"first checkpoint at iteration {every}")
 
@@ -311,3 +316,46 @@ def _last_logged_iteration(folder):
     except ValueError:  # a last line torn by a kill: eval.csv still tells
         logged = None
     return max([*evaluated, *([logged] if type(logged) is int else [])], default=0)
+
+
+def _failed_before_first(folder):
+    """Where the train of the run folder ``folder``, which holds no checkpoint, ended on an error (the line report
+    and the grid's dry run quote, :func:`minitransfer.grid_status.error_line`: "error: bad data: ..."): "it failed
+    before writing its first checkpoint: error: ... (see its train.log); fix what it names, then rerun ...", with how
+    it is trained again: a SLURM grid's submit.sh (:func:`submit_command`), another grid's command
+    (:func:`minitransfer.bad_checkpoint.rerun_its_grid`), else its train command, as a :class:`Remedied` (the one
+    remedy); "" where it did not end on one (SLURM's kill for its memory limit is said apart, with its own remedy).
+    Before, info and eval said a grid's such run "was not started, or stopped before writing its first checkpoint",
+    the error not quoted, and a resume refused it as "stopped before writing its first one"."""
+    from minitransfer.experiment import LOG_FILE, TREATMENT_FILE  # experiment imports config, which imports
+    from minitransfer.grid_status import busy_refusal, error_line  # this module; grid_status imports it
+
+    folder = pathlib.Path(folder)
+    error = error_line(folder)
+    if error is None or not error.startswith("error: ") or busy_refusal(error):
+        return ""
+    scripts = _slurm_scripts(folder) if (folder / TREATMENT_FILE).is_file() else None
+    rerun = (f"rerun {submit_command(scripts)} to train it" if scripts is not None else
+             f"{rerun_its_grid(folder)} to train it" if (folder / TREATMENT_FILE).is_file() else
+             "rerun its train command")
+    return Remedied(f"it failed before writing its first checkpoint: {' '.join(error.split())} (see "
+                    f"{folder / LOG_FILE}); fix what it names, then {rerun}")
+
+
+def submit_command(scripts):
+    """"bash SCRIPTS/submit.sh": the command that submits (again) the runs of a grid written for SLURM into the folder
+    ``scripts``, as report and info say it."""
+    from minitransfer.slurm_plan import SUBMIT_FILE  # slurm's modules import this one's
+
+    return f"bash {shlex.quote(os.path.join(scripts, SUBMIT_FILE))}"
+
+
+def _slurm_scripts(folder):
+    """The folder of the SLURM scripts the grid that planned the run in ``folder`` was written for (its plan's
+    record of it); None for a grid run otherwise, or whose plan is not there."""
+    from minitransfer.experiment import SLURM_SCRIPTS
+    from minitransfer.grid_plan import text_of  # as above
+    from minitransfer.grid_plan_file import read_plan
+
+    grid = planning_grid(folder)
+    return None if grid is None else text_of(read_plan(grid), SLURM_SCRIPTS)

@@ -204,8 +204,8 @@ def test_figure_s1_labels_a_log_axis_within_a_decade_in_plain_numbers():
     figure = figures_reduced.figure_s1(Figure, results)
     figure.savefig(io.BytesIO(), format="png")  # the tick labels are set as the figure is drawn
     logarithmic = figure.axes[1]
-    shown = [label.get_text() for label in logarithmic.get_xticklabels(minor=True) if label.get_text()
-             and logarithmic.get_xlim()[0] <= label.get_position()[0] <= logarithmic.get_xlim()[1]]
+    shown = [label.get_text() for minor in (False, True) for label in logarithmic.get_xticklabels(minor=minor)
+             if label.get_text() and logarithmic.get_xlim()[0] <= label.get_position()[0] <= logarithmic.get_xlim()[1]]
     assert "20" in shown and all(text.isdigit() for text in shown), shown
 
 

@@ -16,6 +16,9 @@ from minitransfer.cli import main
 from minitransfer.finish_command import experiment_command
 
 FINISH = "to finish them, run: "
+# a grid written for SLURM (these are: nothing trains as they are planned) is finished by its submit.sh, said first;
+# the command that trains its runs here is said after it
+HERE = "or, to train them on this machine instead, run: "
 # `minitransfer` as an installed script runs it, wherever this checkout is: pasted after this, the line runs as is
 DEFINED = 'minitransfer() { "$PYTHON" -m minitransfer "$@"; }; '
 
@@ -27,9 +30,10 @@ def _pasted(line, cwd, env):
 
 
 def _command(said):
-    """The command the report's message gives (the one line after "to finish them, run: ")."""
-    assert said.count(FINISH) == 1, said  # said once
-    return said.split(FINISH, 1)[1].splitlines()[0]
+    """The command the report's message gives (the one line after "to finish them, run: ", or for a SLURM grid after
+    its submit.sh, "or, to train them on this machine instead, run: ")."""
+    assert said.count(FINISH) + said.count(HERE) == 1, said  # said once
+    return said.split(FINISH if FINISH in said else HERE, 1)[1].splitlines()[0]
 
 
 def test_the_report_of_a_grid_not_trained_gives_the_command_that_finishes_it(micro_data, tmp_path):
@@ -53,7 +57,7 @@ def test_the_report_of_a_grid_not_trained_gives_the_command_that_finishes_it(mic
     assert after.returncode == 0, after.stderr
     assert after.stdout.startswith(f"read 4 finished runs from {grid}\n"), after.stdout
     assert "not finished" not in after.stdout + after.stderr and "left out" not in after.stdout + after.stderr
-    assert FINISH not in after.stdout + after.stderr and not list(elsewhere.iterdir())  # nothing written there
+    assert "to finish them" not in after.stdout + after.stderr and not list(elsewhere.iterdir())  # nothing written there
 
 
 def test_a_grid_of_ones_own_preset_is_finished_by_the_command_given_in_a_new_shell(micro_data, tmp_path):
