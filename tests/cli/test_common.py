@@ -1,5 +1,6 @@
 """The command line's shared behaviour (``minitransfer/cli/_errors.py``, ``_output.py``) seen from outside, in a
-subprocess: what a shell pipeline sees."""
+subprocess where the process's own ending is tested (a reader gone, a full disk met by Python's last flush): what a
+shell pipeline sees."""
 
 import os
 import re
@@ -8,6 +9,7 @@ import sys
 
 import pytest
 from click.testing import CliRunner
+from in_folder import invoke
 
 from minitransfer.cli import main
 
@@ -83,7 +85,11 @@ def test_each_exit_code_of_splits_and_info_is_in_their_help(micro_data, tmp_path
         assert trained.exit_code == 0, trained.output
     for args, output, code in cases:
         args = [{"DATA": micro_data, "WEIGHTS": "net.h5"}.get(arg, arg) for arg in args]
-        with open(output or os.devnull, "w") as stdout:
+        if output is None:  # the command's own exit code, as click ends it: in this process
+            done = invoke([command, *args], tmp_path)
+            assert done.exit_code == code, (args, done.output)
+            continue
+        with open(output, "w") as stdout:  # a full disk: Python's last flush is a process's own
             done = subprocess.run([sys.executable, "-c", "from minitransfer.cli import main; main()", command, *args],
                                   cwd=tmp_path, stdout=stdout, stderr=subprocess.PIPE, text=True, timeout=120)
         assert done.returncode == code, (args, done.stderr)
