@@ -20,25 +20,29 @@ import numpy as np
 from minitransfer import launcher
 from minitransfer.grid_processes import TrainProcesses
 
-def products():
+def products(done):
     a = np.random.default_rng(0).random((200, 200), np.float32)
-    while True:
+    while not done.is_set():
         a @ a
 
-threading.Thread(target=products, daemon=True).start()
-sys.executable = "true"  # each process one that ends at once (its start is what is tried): 300 in a few seconds
+sys.executable = "true"  # each process one that ends at once: its start is what is tried
 runs = TrainProcesses(["true"], [0], preload=False, log=print)  # a GPU slot's: a process of its own
 with tempfile.NamedTemporaryFile() as log:
-    for _ in range(150):
+    for _ in range(20):  # a fork hung mostly as the products had just begun: each round a new thread's
+        done = threading.Event()
+        product = threading.Thread(target=products, args=(done,))
+        product.start()
         launcher.Launcher(dict(os.environ)).close()
         runs.start(0, 0, [], log.name).wait()
+        done.set()
+        product.join()  # none left in a product as Python exits (a daemon thread's: a hang of its own)
 print("started")
 """
 
 
 def test_launchers_and_runs_start_while_another_thread_multiplies_matrices():
     try:
-        done = subprocess.run([sys.executable, "-c", BESIDE_A_PRODUCT], capture_output=True, text=True, timeout=15)
+        done = subprocess.run([sys.executable, "-c", BESIDE_A_PRODUCT], capture_output=True, text=True, timeout=10)
     except subprocess.TimeoutExpired:
         pytest.fail("the grid's processes' start hung beside a thread running OpenBLAS products")
     assert done.stdout == "started\n", done.stderr
