@@ -23,7 +23,7 @@ from minitransfer import cuda, launcher, stopping, train_log
 from minitransfer.cpus import THREAD_VARIABLES, threads_chosen, usable_cpus
 
 
-# Run first in a run's new process (Python, isolated and without ``site``: about 20 ms), given the grid's PID, the
+# Run first in a run's new process (Python, isolated, without ``site``: some 20-40 ms), given the grid's PID, the
 # signal and a pipe: SIGTERM when the grid ends (PR_SET_PDEATHSIG; :func:`minitransfer.launcher.ends_with`, which
 # cannot be imported here), ended at once where the grid has ended already, then the train command in its place (same
 # PID), or its exec's error number on the pipe for the grid to raise, as Popen raises it. Not a ``preexec_fn``: that
@@ -37,6 +37,9 @@ if sys.platform.startswith("linux"):
 if os.getppid() != parent:
     os.kill(os.getpid(), signal.SIGKILL)
 os.set_inheritable(errors, False)
+for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):  # Python's start ignored them: Popen's restore_signals, again
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
 try:
     os.execvp(sys.argv[4], sys.argv[4:])
 except OSError as error:
