@@ -14,26 +14,65 @@ wrapper script) passes that on only if it stops its child on SIGTERM.
 :mod:`minitransfer.scheduler` runs the grid.
 """
 
-import functools
 import os
 import signal
 import subprocess
+import sys
 
 from minitransfer import cuda, launcher, stopping, train_log
 from minitransfer.cpus import THREAD_VARIABLES, threads_chosen, usable_cpus
 
 
-def _as_the_run_starts(grid, own_train):
-    """In a run's new process, before it runs anything: SIGTERM when the ``grid`` (its PID) ends
-    (:func:`minitransfer.launcher.ends_with`); for minitransfer's own train (``own_train``), the stop signals
-    it answers blocked, as the launcher forks its runs: a stop that comes while Python itself starts (importing
+# Run first in a run's new process (Python, isolated, without ``site``: some 20-40 ms), given the grid's PID, the
+# signal and a pipe: SIGTERM when the grid ends (PR_SET_PDEATHSIG; :func:`minitransfer.launcher.ends_with`, which
+# cannot be imported here), ended at once where the grid has ended already, then the train command in its place (same
+# PID), or its exec's error number on the pipe for the grid to raise, as Popen raises it. Not a ``preexec_fn``: that
+# makes Popen fork() in place of vfork, and a fork hung in OpenBLAS's atfork handler while another thread of the grid's
+# process multiplied matrices (a notebook's grid beside a training thread), that thread stuck with it.
+_WATCHED_EXEC = """
+import ctypes, os, signal, sys
+parent, signum, errors = map(int, sys.argv[1:4])
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None).prctl(1, signum)
+if os.getppid() != parent:
+    os.kill(os.getpid(), signal.SIGKILL)
+os.set_inheritable(errors, False)
+for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):  # Python's start ignored them: Popen's restore_signals, again
+    if hasattr(signal, name):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+try:
+    os.execvp(sys.argv[4], sys.argv[4:])
+except OSError as error:
+    os.write(errors, str(error.errno).encode())
+    os._exit(127)
+"""
+
+
+def _watched_popen(command, own_train, **options):
+    """``subprocess.Popen(command, **options)``, the process sent SIGTERM when this one (the grid) ends
+    (:data:`_WATCHED_EXEC`); for minitransfer's own train (``own_train``), started with the stop signals it
+    answers blocked, as the launcher forks its runs: a stop that comes while Python itself starts (importing
     ``site``, before the command can answer it) waits until the command does
     (:func:`minitransfer.stopping.stop_as_it_starts`: exit 75, nothing written). Let in, the grid's SIGINT was a
     KeyboardInterrupt traceback there and exit 1, a run counted FAILED. Another train command is left as it
-    is: it may never unblock them."""
-    launcher.ends_with(grid, signal.SIGTERM)
-    if own_train:
-        signal.pthread_sigmask(signal.SIG_BLOCK, stopping.stop_signals_heard())
+    is: it may never unblock them. The mask is this thread's for the Popen alone (a process inherits it through
+    vfork and exec): a stop meanwhile goes to another thread, or waits, and is handled as ever."""
+    errors, told = os.pipe()
+    blocked = stopping.stop_signals_heard() if own_train else ()
+    unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        process = subprocess.Popen([sys.executable, "-I", "-S", "-c", _WATCHED_EXEC, str(os.getpid()),
+                                    str(signal.SIGTERM.value), str(told), *command], pass_fds=(told,), **options)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        os.close(told)
+    with open(errors, "rb") as reading:
+        failed = reading.read()  # nothing once the train command runs (the pipe closed on exec)
+    if failed:
+        process.wait()
+        number = int(failed)
+        raise OSError(number, os.strerror(number), command[0])
+    return process
 
 
 class TrainProcesses:
@@ -60,10 +99,9 @@ class TrainProcesses:
         process = self._forked(slot, device, arguments, output, added)
         if process is None:
             with open(output, "a") as log_file:
-                process = subprocess.Popen(self.train_command + arguments, stdout=log_file, stderr=subprocess.STDOUT,
-                                           env={**self._environment(device), **added}, stdin=subprocess.DEVNULL,
-                                           start_new_session=True, preexec_fn=functools.partial(
-                                               _as_the_run_starts, os.getpid(), apart is not None))
+                process = _watched_popen(self.train_command + arguments, apart is not None, stdout=log_file,
+                                         stderr=subprocess.STDOUT, env={**self._environment(device), **added},
+                                         stdin=subprocess.DEVNULL, start_new_session=True)
         return process
 
     def _forked(self, slot, device, arguments, log_path, added):

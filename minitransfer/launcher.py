@@ -21,7 +21,6 @@ scheduler runs a train command other than this package's own.
 """
 
 import atexit
-import functools
 import io
 import json
 import os
@@ -51,9 +50,11 @@ class Launcher:
     are fixed when NumPy loads, so every run forked from it shares them)."""
 
     def __init__(self, env):
-        self.process = subprocess.Popen([sys.executable, "-m", "minitransfer.launcher"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, env=env, start_new_session=True,
-                                        preexec_fn=functools.partial(ends_with, os.getpid(), signal.SIGKILL))
+        # It watches this process itself (its first step, :func:`_serve`), given its PID: no ``preexec_fn``, which
+        # makes Popen fork() in place of vfork, and a fork hung in OpenBLAS's atfork handler while another thread of
+        # this process multiplied matrices (a notebook's grid beside a training thread), that thread stuck with it.
+        self.process = subprocess.Popen([sys.executable, "-m", "minitransfer.launcher", str(os.getpid())],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, start_new_session=True)
         self.replies = self.process.stdout.fileno()
         self.unread = b""  # read from the pipe, not yet taken: the start of the next lines
 
@@ -132,7 +133,11 @@ class Forked:
 # -- the launcher process -------------------------------------------------------------------------
 
 def _serve():
-    """The launcher's loop: import once, then fork a child per request line on stdin."""
+    """The launcher's loop: first, where started with its parent's PID (:class:`Launcher`), end with that parent
+    (:func:`ends_with`, SIGKILL: nothing of its own to finish); then import once, and fork a child per request line
+    on stdin."""
+    if len(sys.argv) > 1:
+        ends_with(int(sys.argv[1]), signal.SIGKILL)
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.dup(1)
     quiet = os.open(os.devnull, os.O_RDWR)
@@ -293,7 +298,7 @@ def _status_of(code):
 
 
 def ends_with(parent, signum):
-    """In a child of process ``parent`` (its PID), before it runs anything: have the kernel send it
+    """In a child of process ``parent`` (its PID), as its first step: have the kernel send it
     ``signum`` when ``parent`` ends (Linux; the parent being, to the kernel, the thread that forked
     this process); where ``parent`` has ended already, end now (nothing has started). Why: a grid
     killed with SIGKILL (``kill -9``, a crash) or a notebook's kernel restarted left its trainings

@@ -328,8 +328,9 @@ def die_with_parent(signum=signal.SIGKILL, parent=None):
         os.kill(os.getpid(), signum)
 
 
-# Looked up once, here: :func:`die_with_parent` also runs between fork and exec (a ``preexec_fn``), where
-# loading a library (dlopen's lock, held by another thread of the parent as it forked) could hang
+# Looked up once, here. :func:`die_with_parent` runs in a process after its exec, never as a ``preexec_fn``: one makes
+# Popen fork() in place of vfork, and such a fork hung in OpenBLAS's atfork handler while another thread multiplied
+# matrices (:func:`minitransfer.launcher.ends_with`; tests/test_grid_beside_a_training_thread.py)
 _PRCTL = ctypes.CDLL(None).prctl if sys.platform.startswith("linux") else None
 
 
