@@ -82,8 +82,8 @@ def finish_notes(runs_dir, names, grids):
     command, rebuilt from its plan (:func:`minitransfer.finish_command.experiment_command`), said once beside
     them. Where they are of several grids (grids gathered below the folder reported, runs trained by hand beside
     one), "to finish those of the grid in FOLDER, run: ..." for each grid planning some of them, naming its own
-    folder. Empty for runs trained by hand or a plan no one command makes, which keep :data:`RERUN_GRID`'s words
-    alone."""
+    folder. Empty for runs trained by hand or a plan no one command makes, which keep the words said beside them
+    alone (:func:`planned_words`)."""
     owners = [_owner(grids, name) for name in names]
     notes = []
     for grid in (grid for grid in grids if grid in owners):  # in the order of their folders
@@ -144,12 +144,36 @@ def planned_not_started(runs_dir, grid=None):
         grid = next(iter(grids_of(runs_dir)), None)
         if grid is None:
             return []
-    names = []
+    names, rerun = [], _rerun_words(grid)
     for record in records_of(grid.plan):
         name = record["name"]
         if name.startswith(grid.within) and _no_folder(grid.folder / f"{name}.run"):
-            names.append(grid.shown + name[len(grid.within):])
+            names.append(PlannedRun(grid.shown + name[len(grid.within):], rerun))
     return sorted(set(names), key=name_order)
+
+
+class PlannedRun(str):
+    """The name of a run a grid plans that has no run folder, as the report names it (:func:`planned_not_started`),
+    with ``rerun``, how its grid trains it (:func:`_rerun_words`), said beside it (:func:`planned_words`); to all
+    else, the name itself."""
+
+    def __new__(cls, name, rerun):
+        planned = super().__new__(cls, name)
+        planned.rerun = rerun
+        return planned
+
+    def __getnewargs__(self):  # copied or pickled, its words kept
+        return str(self), self.rerun
+
+
+def _rerun_words(grid):
+    """How the runs ``grid`` plans without a folder are trained: "rerun bash SCRIPTS/submit.sh to train it" for a
+    grid written for SLURM (``experiment --emit-slurm``), whose submit.sh submits every run not finished, as the
+    command that finishes the grid says (:func:`_finish_words`) and info of such a run (its folder there) says;
+    :data:`RERUN_GRID` for another. Before, :data:`RERUN_GRID` of a SLURM grid's too, beside the line naming its
+    submit.sh as the way to finish them."""
+    scripts = text_of(grid.plan, SLURM_SCRIPTS)
+    return RERUN_GRID if scripts is None else f"rerun {run_networks.submit_command(scripts)} to train it"
 
 
 def _no_folder(path):
@@ -166,11 +190,24 @@ def _no_folder(path):
 
 def planned_words(names, shown=None, more_said=""):
     """"planned, not started: NAMES (rerun ...)" for the planned runs ``names`` without a folder: the
-    first ``shown`` of them (every one where None), and "N more" followed by ``more_said`` for the rest."""
+    first ``shown`` of them (every one where None), and "N more" followed by ``more_said`` for the rest, then how
+    their grid trains them (:class:`PlannedRun`'s ``rerun``: a SLURM grid's submit.sh, another's experiment
+    command; :data:`RERUN_GRID` for a name given as a plain str). Of runs of grids trained apart (a SLURM grid
+    gathered beside one trained here), each grid's words follow the names of its runs shown."""
     named = list(names[:shown])
-    if len(names) > len(named):
-        named.append(f"{len(names) - len(named)} more{more_said}")
-    return f"planned, not started: {', '.join(named)} ({RERUN_GRID})"
+    more = [f"{len(names) - len(named)} more{more_said}"] * (len(names) > len(named))
+    every = {_rerun_of(name) for name in names}
+    if len(every) <= 1:
+        return f"planned, not started: {', '.join(named + more)} ({next(iter(every), RERUN_GRID)})"
+    grouped = {}  # each grid's words: the names shown of its runs, in their order
+    for name in named:
+        grouped.setdefault(_rerun_of(name), []).append(name)
+    said = [f"{', '.join(group)} ({rerun})" for rerun, group in grouped.items()]
+    return f"planned, not started: {', '.join(said + more)}"
+
+
+def _rerun_of(name):
+    return getattr(name, "rerun", RERUN_GRID)
 
 
 def said_of(states):
@@ -208,11 +245,6 @@ def unfinished_states(runs_dir, unfinished, grids=None):
     return training, failed, states
 
 
-def _slurm_grid(runs_dir):
-    """:func:`_slurm_of` the grid ``runs_dir`` is or lies in (:func:`grid_folder`); None for any other folder."""
-    return next((_slurm_of(grid) for grid in grids_of(runs_dir)), None)
-
-
 def _slurm_of(grid):
     """The SLURM scripts of the :class:`Grid` ``grid``, where its plan was written for them (``experiment
     --emit-slurm``): ``submit`` (the command that submits its runs), ``parent`` (each planned transfer's base,
@@ -230,7 +262,7 @@ def _slurm_of(grid):
 
 
 def _waiting_words(slurm, name, standings):
-    """The standing of the transfer ``name`` of a SLURM grid (:func:`_slurm_grid`), not started, whose base is not
+    """The standing of the transfer ``name`` of a SLURM grid (:func:`_slurm_of`), not started, whose base is not
     finished either (in ``standings``): its task, queued after its base's (afterok), never starts once that one
     failed or was cancelled: SLURM leaves it pending (DependencyNeverSatisfied) until submit.sh, rerun, cancels
     it and submits it again after a new task of its base. Before, "not started", as if it would start. A base

@@ -4,7 +4,6 @@ and --gres with characters sbatch reads on an #SBATCH line, and plans of more ru
 MaxArraySize takes in one array. No SLURM needed: the emitted text is read as sbatch reads it, and
 submit.sh runs with stand-ins for SLURM's commands."""
 
-import os
 import shlex
 
 import pytest
@@ -134,13 +133,7 @@ def test_partition_and_gres_are_one_word_of_their_line_as_sbatch_reads_it(tmp_pa
         assert [shlex.split(line, comments=True) for line in lines] == [[f"--{resource}={value}"]]
 
 
-@pytest.fixture
-def no_fsync(monkeypatch):
-    """Plans of a thousand runs written without waiting for the disk (each file's fsync took seconds)."""
-    monkeypatch.setattr(os, "fsync", lambda descriptor: None)
-
-
-def test_a_grid_of_more_transfers_than_max_array_size_submits_arrays_within_it(tmp_path, fake_slurm, no_fsync):
+def test_a_grid_of_more_transfers_than_max_array_size_submits_arrays_within_it(tmp_path, fake_slurm):
     """transfers.sh numbered its tasks across all bases: 41 random splits of 7 layers made indices up to
     1147, which sbatch refuses under SLURM's default MaxArraySize (1001), with only a warning before.
     Each base's transfers are now numbered from 0, so every index stays within it."""
@@ -206,7 +199,7 @@ def test_runs_of_a_script_past_the_clusters_max_array_size_are_split_into_arrays
     assert submitted_runs(fake_slurm, scripts) == [["random0/baseA"], ["random0/baseB"]]
 
 
-def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path, no_fsync, monkeypatch):
+def test_a_plan_of_more_bases_than_max_array_size_says_how_many_arrays(tmp_path, monkeypatch):
     monkeypatch.setattr(slurm_preview, "read_array_size", lambda: (None, "no scontrol installed"))  # as on a laptop
     runs = grid.plan_grid(random_seeds=range(501), layers=(1,))  # 1002 bases
     slurm.emit_slurm(runs, tmp_path / "grid", tmp_path / "slurm", OPTIONS)
