@@ -24,7 +24,7 @@ Every command is a function too (its docstring says what it takes, returns and r
 ``from minitransfer import train`` is the module; its function is ``minitransfer.train.train``.
 """
 
-__version__ = "0.11.11"
+__version__ = "0.11.12"
 
 from minitransfer import cpus as _cpus  # noqa: E402
 
